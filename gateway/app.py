@@ -1,0 +1,183 @@
+"""`create_app(settings)`: the whole gateway as one aiohttp application.
+
+Every resource (database, plugin connectors, dispatcher lanes, intake
+batcher, retention job) is opened and closed in `cleanup_ctx`, in that
+order, so a failed start-up closes exactly what was opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+from aiohttp import web
+
+from gateway import api, appkeys, intake
+from gateway.batcher import IntakeBatcher
+from gateway.config import Settings
+from gateway.contracts import contracts_dir
+from gateway.dispatcher import Dispatcher, PluginLane, worker_name
+from gateway.metrics import Metrics
+from gateway.plugin_api import PluginContext
+from gateway.plugins import PluginHost, PluginLoadError
+from gateway.problems import ProblemError, problem
+from gateway.router import Router
+from gateway.schemas import EventSchemas
+from gateway.store import open_store
+from gateway.store.models import utcnow
+from gateway.store.views import purge_payloads
+
+log = logging.getLogger("gateway.app")
+RETENTION_EVERY = 3600.0
+
+
+@web.middleware
+async def problem_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Views raise; only here do errors become HTTP answers, always problem documents."""
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return exc.response
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem(
+            exc.status,
+            exc.reason,
+            exc.text or exc.reason,
+            "http-" + str(exc.status),
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
+        )
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(
+            500, "Internal Server Error", "the gateway failed; the error is in its log", "internal"
+        )
+
+
+def plugin_contexts(settings: Settings) -> dict[str, PluginContext]:
+    return {
+        name: PluginContext(
+            name, cfg, contracts_dir(), logging.getLogger(f"gateway.plugins.{name}")
+        )
+        for name, cfg in settings.enabled_plugins().items()
+    }
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = await open_store(app[appkeys.SETTINGS].gateway.database_url)
+    app[appkeys.STORE] = store
+    yield
+    await store.close()
+
+
+async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
+    host = app[appkeys.HOST]
+    connectors, lookups, checks = {}, {}, {}
+    try:
+        for name, context in app[appkeys.CONTEXTS].items():
+            connector = host.connector(context)
+            connectors[name] = connector
+            for lookup in host.lookups(context, connector):
+                if lookup.name in lookups:
+                    raise PluginLoadError(
+                        name,
+                        f"look-up {lookup.name!r} is already offered by {lookups[lookup.name][0]!r}",
+                    )
+                lookups[lookup.name] = (name, lookup)
+            checks[name] = host.health_check(context, connector)
+        app[appkeys.CONNECTORS] = connectors
+        app[appkeys.LOOKUPS] = lookups
+        app[appkeys.HEALTH_CHECKS] = checks
+        yield
+    finally:
+        for name, connector in connectors.items():
+            try:
+                await connector.aclose()
+            except Exception:
+                log.exception("closing plugin %s failed", name)
+
+
+async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[appkeys.SETTINGS]
+    lanes: dict[str, PluginLane] = {}
+    dispatcher = Dispatcher(lanes)
+    worker = worker_name()
+    for name, connector in app[appkeys.CONNECTORS].items():
+        lanes[name] = PluginLane(
+            name,
+            settings.plugins[name],
+            connector,
+            store=app[appkeys.STORE],
+            schemas=app[appkeys.SCHEMAS],
+            route=app[appkeys.ROUTER].plugins_for,
+            metrics=app[appkeys.METRICS],
+            notify=dispatcher.notify,
+            poll_interval=settings.gateway.poll_interval,
+            worker=worker,
+        )
+    app[appkeys.DISPATCHER] = dispatcher
+    dispatcher.start()
+    yield
+    await dispatcher.stop()
+
+
+async def _batcher_ctx(app: web.Application) -> AsyncIterator[None]:
+    batcher = IntakeBatcher(app[appkeys.STORE], app[appkeys.METRICS])
+    app[appkeys.BATCHER] = batcher
+    batcher.start()
+    yield
+    await batcher.stop()
+
+
+async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    days = app[appkeys.SETTINGS].gateway.retention_days
+
+    async def loop() -> None:
+        while True:
+            try:
+                purged = await purge_payloads(app[appkeys.STORE], utcnow() - timedelta(days=days))
+                if purged:
+                    log.info(
+                        "retention: purged the payload of %d events older than %g days",
+                        purged,
+                        days,
+                    )
+            except Exception:
+                log.exception("retention run failed")
+            await asyncio.sleep(RETENTION_EVERY)
+
+    task = asyncio.create_task(loop(), name="retention")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def create_app(settings: Settings, host: PluginHost | None = None) -> web.Application:
+    app = web.Application(middlewares=[problem_middleware])
+    app[appkeys.SETTINGS] = settings
+    app[appkeys.HOST] = host or PluginHost()
+    app[appkeys.SCHEMAS] = EventSchemas(contracts_dir() / "events")
+    app[appkeys.ROUTER] = Router(settings.routes, settings.enabled_plugins())
+    app[appkeys.METRICS] = Metrics()
+    app[appkeys.CONTEXTS] = plugin_contexts(settings)
+    app.cleanup_ctx.extend(
+        [_store_ctx, _plugins_ctx, _dispatcher_ctx, _batcher_ctx, _retention_ctx]
+    )
+    app.router.add_post("/v1/events", intake.post_event)
+    app.router.add_get("/v1/events", api.list_events)
+    app.router.add_get("/v1/events/{event_id}", api.get_event)
+    app.router.add_post("/v1/events/{event_id}/replay", api.replay_event)
+    app.router.add_get("/v1/dead-letters", api.dead_letters)
+    app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
+    app.router.add_get("/healthz", api.healthz)
+    app.router.add_get("/readyz", api.readyz)
+    app.router.add_get("/metrics", api.metrics)
+    return app

@@ -1,0 +1,36 @@
+"""Run a gateway app inside the current event loop, on a given or free port (demo, tests, bench)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.plugins import PluginHost
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    settings: Settings, host: PluginHost | None = None, port: int | None = None
+) -> AsyncIterator[tuple[str, web.Application]]:
+    """Yield (base URL, app); everything is stopped on leaving the block."""
+    app = create_app(settings, host)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(
+            runner, settings.gateway.host, settings.gateway.port if port is None else port
+        )
+        await site.start()
+        server = site._server
+        bound = (
+            server.sockets[0].getsockname()[1]
+            if server and server.sockets
+            else settings.gateway.port
+        )
+        yield f"http://{settings.gateway.host}:{bound}", app
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,117 @@
+"""JSON Schema validation of events: the envelope, then `data` by its type.
+
+Schemas are the files in `contracts/events/`, compiled once per app. ΑΦΜ and RF
+check digits are JSON Schema formats, so a bad one is reported at its JSON path
+like any other violation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from gateway.domain.afm import afm_problem
+from gateway.domain.rf import rf_problem
+
+
+@dataclass(frozen=True)
+class SchemaViolation:
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=["email"])
+
+    @checker.checks("afm")
+    def _afm(value: object) -> bool:
+        return not isinstance(value, str) or afm_problem(value) is None
+
+    @checker.checks("rf-code")
+    def _rf(value: object) -> bool:
+        return not isinstance(value, str) or rf_problem(value) is None
+
+    @checker.checks("date-time", raises=ValueError)
+    def _date_time(value: object) -> bool:
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                raise ValueError("a date-time needs its UTC offset")
+        return True
+
+    @checker.checks("date", raises=ValueError)
+    def _date(value: object) -> bool:
+        if isinstance(value, str):
+            date.fromisoformat(value)
+        return True
+
+    return checker
+
+
+def _message(error: Any) -> str:
+    """Say what is wrong in a person's words where jsonschema's are cryptic."""
+    if error.validator == "format":
+        if error.validator_value == "afm":
+            return afm_problem(error.instance) or error.message
+        if error.validator_value == "rf-code":
+            return rf_problem(error.instance) or error.message
+        if error.validator_value in ("date-time", "date") and error.cause is not None:
+            return f"{error.instance!r} is not an ISO 8601 {error.validator_value}: {error.cause}"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    return error.message
+
+
+class EventSchemas:
+    """Compiled validators for the envelope and every event type in a contracts folder."""
+
+    def __init__(self, folder: Path) -> None:
+        documents = {
+            p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
+        }
+        registry: Registry = Registry().with_resources(
+            (doc["$id"], Resource.from_contents(doc)) for doc in documents.values()
+        )
+        checker = _format_checker()
+        self._envelope = Draft202012Validator(
+            documents.pop("envelope"), registry=registry, format_checker=checker
+        )
+        documents.pop("common", None)
+        self._data = {
+            name: Draft202012Validator(doc, registry=registry, format_checker=checker)
+            for name, doc in documents.items()
+        }
+        self.origin = {name: doc.get("x-origin", "portal") for name, doc in documents.items()}
+
+    @property
+    def known_types(self) -> frozenset[str]:
+        return frozenset(self._data)
+
+    @property
+    def portal_types(self) -> frozenset[str]:
+        return frozenset(t for t, origin in self.origin.items() if origin == "portal")
+
+    def validate(self, event: dict[str, Any]) -> list[SchemaViolation]:
+        """Every violation, envelope first; `data` is checked only when the envelope is sound."""
+        found = [
+            SchemaViolation(e.json_path, _message(e))
+            for e in sorted(self._envelope.iter_errors(event), key=lambda e: e.json_path)
+        ]
+        if found:
+            return found
+        validator = self._data.get(event["type"])
+        if validator is None:
+            return [SchemaViolation("$.type", f"unknown event type {event['type']!r}")]
+        return [
+            SchemaViolation("$.data" + e.json_path[1:], _message(e))
+            for e in sorted(validator.iter_errors(event["data"]), key=lambda e: e.json_path)
+        ]

@@ -1,0 +1,201 @@
+"""The base every mock backend stands on: a real aiohttp server plus an admin surface.
+
+`/_mock/requests` lists what it received, `/_mock/state` what it holds,
+`/_mock/faults` sets fault injection, `/_mock/reset` forgets everything.
+Faults apply to the backend's own paths, never to the admin surface:
+- `latency_ms`: wait before answering;
+- `fail_next`: the next N requests fail;
+- `error_rate`: each request fails with this probability (seeded by `seed`);
+- `error_phase`: "before" fails without doing the work, "after" does the
+  work and then fails the answer (the case that tests exactly-once);
+- `outage`: the connection is dropped without an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+ADMIN_PREFIX = "/_mock/"
+
+
+@dataclass
+class Faults:
+    error_rate: float = 0.0
+    fail_next: int = 0
+    latency_ms: float = 0.0
+    outage: bool = False
+    error_phase: str = "before"
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, document: Any) -> Faults:
+        """Validate an admin request; ValueError says what is wrong."""
+        if not isinstance(document, dict):
+            raise ValueError("send a JSON object")
+        unknown = set(document) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+        faults = cls(**document)
+        if not isinstance(faults.error_rate, int | float) or not 0 <= faults.error_rate <= 1:
+            raise ValueError("error_rate must be a number from 0 to 1")
+        if not isinstance(faults.fail_next, int) or faults.fail_next < 0:
+            raise ValueError("fail_next must be a whole number >= 0")
+        if not isinstance(faults.latency_ms, int | float) or faults.latency_ms < 0:
+            raise ValueError("latency_ms must be a number >= 0")
+        if not isinstance(faults.outage, bool):
+            raise ValueError("outage must be true or false")
+        if faults.error_phase not in ("before", "after"):
+            raise ValueError('error_phase must be "before" or "after"')
+        return faults
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: str
+    answered: int | None = None
+    fault: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class MockBackend:
+    """Subclass it: add routes in `setup_routes`, answer `state()`, clear in `reset_state()`."""
+
+    name = "mock"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.faults = Faults()
+        self.requests: list[RecordedRequest] = []
+        self._rng = random.Random()
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(middlewares=[self._middleware])
+        self.app.router.add_get(ADMIN_PREFIX + "requests", self._admin_requests)
+        self.app.router.add_get(ADMIN_PREFIX + "state", self._admin_state)
+        self.app.router.add_get(ADMIN_PREFIX + "faults", self._admin_get_faults)
+        self.app.router.add_post(ADMIN_PREFIX + "faults", self._admin_set_faults)
+        self.app.router.add_post(ADMIN_PREFIX + "reset", self._admin_reset)
+        self.setup_routes(self.app)
+
+    # -- for subclasses ----------------------------------------------------
+
+    def setup_routes(self, app: web.Application) -> None:
+        """Add the backend's own routes."""
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def reset_state(self) -> None:
+        """Forget what the backend holds (fixtures are restored by the subclass)."""
+
+    def fault_response(self, request: web.Request) -> web.StreamResponse:
+        """How this backend fails; a SOAP mock answers with a Fault, for example."""
+        return web.json_response({"error": "injected fault"}, status=503)
+
+    # -- life cycle ---------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def set_faults(self, **values: Any) -> None:
+        self.faults = Faults.parse(values)
+        self._rng = random.Random(self.faults.seed)
+
+    def reset(self) -> None:
+        self.faults = Faults()
+        self.requests.clear()
+        self.reset_state()
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _should_fail(self) -> bool:
+        if self.faults.fail_next > 0:
+            self.faults.fail_next -= 1
+            return True
+        return self.faults.error_rate > 0 and self._rng.random() < self.faults.error_rate
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        body = await request.read()
+        record = RecordedRequest(
+            request.method,
+            request.path,
+            dict(request.query),
+            dict(request.headers),
+            body.decode("utf-8", "replace"),
+        )
+        self.requests.append(record)
+        if self.faults.latency_ms:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        if self.faults.outage:
+            record.fault = "outage"
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing more to say on a dropped connection
+        fail = self._should_fail()
+        if fail and self.faults.error_phase == "before":
+            record.fault = "error-before"
+            response = self.fault_response(request)
+        else:
+            response = await handler(request)
+            if fail:
+                record.fault = "error-after"
+                response = self.fault_response(request)
+        record.answered = response.status
+        return response
+
+    async def _admin_requests(self, _request: web.Request) -> web.Response:
+        return web.json_response([asdict(r) for r in self.requests], dumps=_dumps)
+
+    async def _admin_state(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.state(), dumps=_dumps)
+
+    async def _admin_get_faults(self, _request: web.Request) -> web.Response:
+        return web.json_response(asdict(self.faults))
+
+    async def _admin_set_faults(self, request: web.Request) -> web.Response:
+        try:
+            self.set_faults(**Faults.parse(await request.json()).__dict__)
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(asdict(self.faults))
+
+    async def _admin_reset(self, _request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"reset": True})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -8,7 +8,9 @@ Faults apply to the backend's own paths, never to the admin surface:
 - `error_rate`: each request fails with this probability (seeded by `seed`);
 - `error_phase`: "before" fails without doing the work, "after" does the
   work and then fails the answer (the case that tests exactly-once);
-- `outage`: the connection is dropped without an answer.
+- `outage`: the connection is dropped without an answer;
+- `error_status` / `retry_after`: the status (and Retry-After) of an injected
+  failure, for HTTP mocks; protocol mocks answer in their own terms.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class Faults:
     latency_ms: float = 0.0
     outage: bool = False
     error_phase: str = "before"
+    error_status: int = 503
+    retry_after: int | None = None
     seed: int | None = None
 
     @classmethod
@@ -53,6 +57,10 @@ class Faults:
             raise ValueError("outage must be true or false")
         if faults.error_phase not in ("before", "after"):
             raise ValueError('error_phase must be "before" or "after"')
+        if not isinstance(faults.error_status, int) or not 400 <= faults.error_status <= 599:
+            raise ValueError("error_status must be an HTTP error status (400-599)")
+        if faults.retry_after is not None and (not isinstance(faults.retry_after, int) or faults.retry_after < 0):
+            raise ValueError("retry_after must be whole seconds >= 0")
         return faults
 
 
@@ -104,7 +112,8 @@ class MockBackend:
 
     def fault_response(self, request: web.Request) -> web.StreamResponse:
         """How this backend fails; a SOAP mock answers with a Fault, for example."""
-        return web.json_response({"error": "injected fault"}, status=503)
+        headers = {"Retry-After": str(self.faults.retry_after)} if self.faults.retry_after is not None else None
+        return web.json_response({"error": "injected fault"}, status=self.faults.error_status, headers=headers)
 
     # -- life cycle ---------------------------------------------------------
 

@@ -1,0 +1,152 @@
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gateway.cli import main
+from gateway.config import ConfigError, expand_env, read_toml
+from gateway.plugins import PluginHost, load_settings
+from tests.support.settings import SECRET, build_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_config_is_valid_and_documents_every_key() -> None:
+    env = {"GATEWAY_PORTAL_SECRET": SECRET, "GATEWAY_PORTAL_TOKEN": "p" * 20, "GATEWAY_OPERATOR_TOKEN": "o" * 20}
+    settings = load_settings(str(ROOT / "gateway.example.toml"), environ=env)
+    text = (ROOT / "gateway.example.toml").read_text()
+    for section in (settings.gateway, settings.auth):
+        for key in type(section).model_fields:
+            assert f"\n{key} =" in text, f"gateway.example.toml does not document {key}"
+    for name, plugin in settings.plugins.items():
+        for key in type(plugin).model_fields:
+            if key not in ("retry", "breaker"):
+                assert f"{key} =" in text, f"[plugins.{name}] key {key} is not documented"
+        for key in type(plugin.retry).model_fields:
+            assert f"{key} =" in text
+        for key in type(plugin.breaker).model_fields:
+            assert f"{key} =" in text
+
+
+def test_env_expansion_and_missing_variable_named() -> None:
+    value, problems = expand_env({"a": {"b": "x-${ONE}-${TWO}"}, "l": ["${ONE}"]}, {"ONE": "1"})
+    assert value == {"a": {"b": "x-1-"}, "l": ["1"]}
+    assert [str(p) for p in problems] == ["a.b: environment variable TWO is not set"]
+
+
+def _problems(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> list[str]:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), environ=environ or {})
+    return [str(p) for p in caught.value.problems]
+
+
+def test_every_problem_is_reported_with_its_key_path(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path,
+        """
+[gateway]
+listen = "nowhere"
+database_url = "mysql://x"
+max_body_bytes = "big"
+colour = "blue"
+
+[auth]
+portal_secrets = ["not-a-secret"]
+portal_tokens = ["${MISSING_TOKEN}"]
+
+[plugins.webhook]
+url = "ftp://x"
+retyr = 3
+[plugins.webhook.retry]
+max_attempts = 0
+
+[plugins.nosuch]
+enabled = true
+
+[[routes]]
+type = "request.exploded"
+plugins = ["webhook", "ghost"]
+""",
+    )
+    joined = "\n".join(problems)
+    for expected in [
+        "auth.portal_tokens[0]: environment variable MISSING_TOKEN is not set",
+        "gateway.listen:",
+        "gateway.database_url:",
+        "gateway.max_body_bytes:",
+        "gateway.colour: unknown key",
+        "auth.portal_secrets:",
+    ]:
+        assert expected in joined, joined
+
+
+def test_plugin_section_problems_have_paths(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path,
+        """
+[plugins.webhook]
+url = "ftp://x"
+retyr = 3
+[plugins.webhook.retry]
+max_attempts = 0
+
+[plugins.nosuch]
+enabled = true
+
+[[routes]]
+type = "request.exploded"
+plugins = ["webhook", "ghost"]
+""",
+    )
+    joined = "\n".join(problems)
+    for expected in [
+        "plugins.webhook.url:",
+        "plugins.webhook.retyr: unknown key",
+        "plugins.webhook.retry.max_attempts:",
+        "plugins.nosuch: no installed plugin is named 'nosuch'",
+        "routes[0].type: unknown event type 'request.exploded'",
+        "routes[0].plugins[1]: no [plugins.ghost] section",
+    ]:
+        assert expected in joined, joined
+
+
+def test_disabled_unknown_plugin_is_kept_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "ok.toml"
+    path.write_text('[plugins.future]\nenabled = false\nanything = 1\n')
+    settings = load_settings(str(path), environ={})
+    assert settings.enabled_plugins() == {}
+
+
+def test_toml_syntax_error(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text("[gateway\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        read_toml(tmp_path / "x.toml")
+    with pytest.raises(ConfigError, match="no such file"):
+        read_toml(tmp_path / "missing.toml")
+
+
+def test_check_config_command(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(f'[auth]\nportal_secrets = ["{SECRET}"]\noperator_tokens = ["{"o" * 20}"]\n')
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[gateway]\nlisten = "x"\nnope = 1\n')
+    result = CliRunner().invoke(main, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "gateway.listen:" in result.output
+    assert "gateway.nope: unknown key" in result.output
+
+
+def test_plugin_that_fails_to_import_is_named(sqlite_url: str) -> None:
+    class Broken:
+        pass
+
+    host = PluginHost(extra={})
+    host._entry_points["broken"] = type("EP", (), {"load": staticmethod(lambda: 1 / 0), "value": "x", "dist": None})()  # type: ignore[assignment]
+    with pytest.raises(ConfigError, match=r"plugins.broken: plugin 'broken': import failed: ZeroDivisionError"):
+        build_settings(sqlite_url, plugins={"broken": {}}, host=host)

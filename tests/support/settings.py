@@ -1,0 +1,35 @@
+"""Building validated Settings for tests from plain dicts."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from gateway.config import Settings, parse_settings
+from gateway.contracts import contracts_dir
+from gateway.plugins import PluginHost
+from gateway.schemas import EventSchemas
+
+SECRET = "whsec_" + base64.b64encode(b"test-secret-0123456789abcdef").decode()
+OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-0123456789abcdef").decode()
+PORTAL_TOKEN = "portal-token-0123456789"
+OPERATOR_TOKEN = "operator-token-0123456789"
+KNOWN_TYPES = EventSchemas(contracts_dir() / "events").known_types
+
+FAST_RETRY = {"initial_delay": 0.05, "multiplier": 2.0, "max_delay": 0.2, "jitter": 0.0, "max_attempts": 3}
+
+
+def build_settings(
+    database_url: str,
+    plugins: dict[str, dict[str, Any]] | None = None,
+    routes: list[dict[str, Any]] | None = None,
+    host: PluginHost | None = None,
+    **gateway: Any,
+) -> Settings:
+    raw = {
+        "gateway": {"listen": "127.0.0.1:0", "database_url": database_url, "poll_interval": 0.2, **gateway},
+        "auth": {"portal_secrets": [SECRET, OLD_SECRET], "portal_tokens": [PORTAL_TOKEN], "operator_tokens": [OPERATOR_TOKEN]},
+        "plugins": plugins or {},
+        "routes": routes or [],
+    }
+    return parse_settings(raw, (host or PluginHost()).settings_model, KNOWN_TYPES, environ={})

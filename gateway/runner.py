@@ -19,8 +19,8 @@ async def running_gateway(
     """Yield (base URL, app); everything is stopped on leaving the block."""
     app = create_app(settings, host)
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
     try:
+        await runner.setup()  # a failed start-up still closes what it opened, in finally
         site = web.TCPSite(
             runner, settings.gateway.host, settings.gateway.port if port is None else port
         )

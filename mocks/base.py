@@ -59,7 +59,9 @@ class Faults:
             raise ValueError('error_phase must be "before" or "after"')
         if not isinstance(faults.error_status, int) or not 400 <= faults.error_status <= 599:
             raise ValueError("error_status must be an HTTP error status (400-599)")
-        if faults.retry_after is not None and (not isinstance(faults.retry_after, int) or faults.retry_after < 0):
+        if faults.retry_after is not None and (
+            not isinstance(faults.retry_after, int) or faults.retry_after < 0
+        ):
             raise ValueError("retry_after must be whole seconds >= 0")
         return faults
 
@@ -112,8 +114,14 @@ class MockBackend:
 
     def fault_response(self, request: web.Request) -> web.StreamResponse:
         """How this backend fails; a SOAP mock answers with a Fault, for example."""
-        headers = {"Retry-After": str(self.faults.retry_after)} if self.faults.retry_after is not None else None
-        return web.json_response({"error": "injected fault"}, status=self.faults.error_status, headers=headers)
+        headers = (
+            {"Retry-After": str(self.faults.retry_after)}
+            if self.faults.retry_after is not None
+            else None
+        )
+        return web.json_response(
+            {"error": "injected fault"}, status=self.faults.error_status, headers=headers
+        )
 
     # -- life cycle ---------------------------------------------------------
 

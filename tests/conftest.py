@@ -41,7 +41,9 @@ _PG_SKIP: str | None = (
 async def reset_postgres(url: str) -> None:
     store = await open_store(url)
     async with store.write() as connection:
-        await connection.exec_driver_sql("TRUNCATE attempts, deliveries, events RESTART IDENTITY CASCADE")
+        await connection.exec_driver_sql(
+            "TRUNCATE attempts, deliveries, events RESTART IDENTITY CASCADE"
+        )
     await store.close()
 
 

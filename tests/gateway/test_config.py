@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_example_config_is_valid_and_documents_every_key() -> None:
-    env = {"GATEWAY_PORTAL_SECRET": SECRET, "GATEWAY_PORTAL_TOKEN": "p" * 20, "GATEWAY_OPERATOR_TOKEN": "o" * 20}
+    env = {
+        "GATEWAY_PORTAL_SECRET": SECRET,
+        "GATEWAY_PORTAL_TOKEN": "p" * 20,
+        "GATEWAY_OPERATOR_TOKEN": "o" * 20,
+    }
     settings = load_settings(str(ROOT / "gateway.example.toml"), environ=env)
     text = (ROOT / "gateway.example.toml").read_text()
     for section in (settings.gateway, settings.auth):
@@ -114,7 +118,7 @@ plugins = ["webhook", "ghost"]
 
 def test_disabled_unknown_plugin_is_kept_quietly(tmp_path: Path) -> None:
     path = tmp_path / "ok.toml"
-    path.write_text('[plugins.future]\nenabled = false\nanything = 1\n')
+    path.write_text("[plugins.future]\nenabled = false\nanything = 1\n")
     settings = load_settings(str(path), environ={})
     assert settings.enabled_plugins() == {}
 
@@ -147,6 +151,10 @@ def test_plugin_that_fails_to_import_is_named(sqlite_url: str) -> None:
         pass
 
     host = PluginHost(extra={})
-    host._entry_points["broken"] = type("EP", (), {"load": staticmethod(lambda: 1 / 0), "value": "x", "dist": None})()  # type: ignore[assignment]
-    with pytest.raises(ConfigError, match=r"plugins.broken: plugin 'broken': import failed: ZeroDivisionError"):
+    host._entry_points["broken"] = type(
+        "EP", (), {"load": staticmethod(lambda: 1 / 0), "value": "x", "dist": None}
+    )()  # type: ignore[assignment]
+    with pytest.raises(
+        ConfigError, match=r"plugins.broken: plugin 'broken': import failed: ZeroDivisionError"
+    ):
         build_settings(sqlite_url, plugins={"broken": {}}, host=host)

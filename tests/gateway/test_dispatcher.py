@@ -38,8 +38,14 @@ def webhook(receiver: WebhookReceiver, **extra: Any) -> dict[str, Any]:
     return {"url": receiver.url + "/events", "retry": FAST_RETRY, **extra}
 
 
-async def test_event_is_delivered_once_with_its_result(start_gateway, database_url, receiver) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(database_url, {"webhook": webhook(receiver)}, [{"type": "request.submitted", "plugins": ["webhook"]}])
+async def test_event_is_delivered_once_with_its_result(
+    start_gateway, database_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    settings = build_settings(
+        database_url,
+        {"webhook": webhook(receiver)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+    )
     portal, _ = await start_gateway(settings)
     event = example("request.submitted")
     await portal.post_event(event)
@@ -53,9 +59,14 @@ async def test_event_is_delivered_once_with_its_result(start_gateway, database_u
     assert receiver.received[f"{event['id']}:webhook"]["event"]["data"] == event["data"]
 
 
-async def test_new_event_is_dispatched_without_waiting_for_a_poll(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
+async def test_new_event_is_dispatched_without_waiting_for_a_poll(
+    start_gateway, sqlite_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
     settings = build_settings(
-        sqlite_url, {"webhook": webhook(receiver)}, [{"type": "request.submitted", "plugins": ["webhook"]}], poll_interval=60
+        sqlite_url,
+        {"webhook": webhook(receiver)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+        poll_interval=60,
     )
     portal, _ = await start_gateway(settings)
     await asyncio.sleep(0.3)  # the lane is now asleep for up to 60 s
@@ -84,11 +95,16 @@ async def test_slow_plugin_does_not_delay_a_fast_one(start_gateway, database_url
 
         async def fast_done() -> bool:
             views = [await view(portal, e["id"]) for e in events]
-            return all(next(d for d in v["deliveries"] if d["plugin"] == "fast")["state"] == "succeeded" for v in views)
+            return all(
+                next(d for d in v["deliveries"] if d["plugin"] == "fast")["state"] == "succeeded"
+                for v in views
+            )
 
         await until(fast_done, within=10)
         views = [await view(portal, e["id"]) for e in events]
-        slow_states = [next(d for d in v["deliveries"] if d["plugin"] == "slow")["state"] for v in views]
+        slow_states = [
+            next(d for d in v["deliveries"] if d["plugin"] == "slow")["state"] for v in views
+        ]
         assert slow_states.count("succeeded") == 0, slow_states
         assert len(fast.received) == 6
     finally:
@@ -96,8 +112,14 @@ async def test_slow_plugin_does_not_delay_a_fast_one(start_gateway, database_url
         await fast.stop()
 
 
-async def test_failing_plugin_backs_off_goes_dead_and_replays(start_gateway, database_url, receiver) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(database_url, {"webhook": webhook(receiver)}, [{"type": "request.submitted", "plugins": ["webhook"]}])
+async def test_failing_plugin_backs_off_goes_dead_and_replays(
+    start_gateway, database_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    settings = build_settings(
+        database_url,
+        {"webhook": webhook(receiver)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+    )
     portal, _ = await start_gateway(settings)
     receiver.set_faults(error_rate=1.0)
     event = example("request.submitted")
@@ -118,7 +140,8 @@ async def test_failing_plugin_backs_off_goes_dead_and_replays(start_gateway, dat
 
     receiver.set_faults()
     replay = await portal.client.post(
-        f"{portal.base_url}/v1/events/{event['id']}/replay", headers={"Authorization": f"Bearer {portal.token}"}
+        f"{portal.base_url}/v1/events/{event['id']}/replay",
+        headers={"Authorization": f"Bearer {portal.token}"},
     )
     assert replay.status_code == 202 and replay.json()["replayed"] == ["webhook"]
     settled = await portal.wait_settled(event["id"])
@@ -128,20 +151,34 @@ async def test_failing_plugin_backs_off_goes_dead_and_replays(start_gateway, dat
 
 
 async def test_permanent_error_is_dead_at_once(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(sqlite_url, {"webhook": webhook(receiver)}, [{"type": "request.submitted", "plugins": ["webhook"]}])
+    settings = build_settings(
+        sqlite_url,
+        {"webhook": webhook(receiver)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+    )
     portal, _ = await start_gateway(settings)
     receiver.set_faults(fail_next=1, error_status=422)
     event = example("request.submitted")
     await portal.post_event(event)
     settled = await portal.wait_settled(event["id"])
     (delivery,) = settled["deliveries"]
-    assert (delivery["state"], delivery["attempts"], delivery["last_error_kind"]) == ("dead", 1, "permanent")
+    assert (delivery["state"], delivery["attempts"], delivery["last_error_kind"]) == (
+        "dead",
+        1,
+        "permanent",
+    )
     assert "HTTP 422" in delivery["last_error"]
 
 
-async def test_throttled_waits_the_backends_time_without_using_attempts(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
+async def test_throttled_waits_the_backends_time_without_using_attempts(
+    start_gateway, sqlite_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
     retry = {**FAST_RETRY, "max_attempts": 1}
-    settings = build_settings(sqlite_url, {"webhook": webhook(receiver, retry=retry)}, [{"type": "request.submitted", "plugins": ["webhook"]}])
+    settings = build_settings(
+        sqlite_url,
+        {"webhook": webhook(receiver, retry=retry)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+    )
     portal, app = await start_gateway(settings)
     receiver.set_faults(fail_next=2, error_status=429, retry_after=1)
     event = example("request.submitted")
@@ -155,12 +192,22 @@ async def test_throttled_waits_the_backends_time_without_using_attempts(start_ga
     assert waiting["deliveries"][0]["state"] in ("pending", "running")
     assert app[appkeys.DISPATCHER].breakers()["webhook"]["state"] == "open"
     settled = await portal.wait_settled(event["id"], within=15)
-    assert settled["status"] == "delivered", settled  # max_attempts=1, yet throttled tries did not count
-    assert [h["outcome"] for h in settled["deliveries"][0]["history"]] == ["throttled", "throttled", "succeeded"]
+    assert settled["status"] == "delivered", (
+        settled
+    )  # max_attempts=1, yet throttled tries did not count
+    assert [h["outcome"] for h in settled["deliveries"][0]["history"]] == [
+        "throttled",
+        "throttled",
+        "succeeded",
+    ]
 
 
 async def test_timeout_is_transient(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(sqlite_url, {"webhook": webhook(receiver, timeout=0.3)}, [{"type": "request.submitted", "plugins": ["webhook"]}])
+    settings = build_settings(
+        sqlite_url,
+        {"webhook": webhook(receiver, timeout=0.3)},
+        [{"type": "request.submitted", "plugins": ["webhook"]}],
+    )
     portal, _ = await start_gateway(settings)
     receiver.set_faults(latency_ms=1000)
     event = example("request.submitted")
@@ -177,11 +224,20 @@ async def test_timeout_is_transient(start_gateway, sqlite_url, receiver) -> None
     assert "no answer within 0.3s" in settled["deliveries"][0]["history"][0]["error"]
 
 
-async def test_breaker_opens_and_stops_calling_a_dead_backend(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
+async def test_breaker_opens_and_stops_calling_a_dead_backend(
+    start_gateway, sqlite_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
     retry = {**FAST_RETRY, "max_attempts": 50}
     settings = build_settings(
         sqlite_url,
-        {"webhook": webhook(receiver, retry=retry, concurrency=1, breaker={"failure_threshold": 2, "cooldown": 60})},
+        {
+            "webhook": webhook(
+                receiver,
+                retry=retry,
+                concurrency=1,
+                breaker={"failure_threshold": 2, "cooldown": 60},
+            )
+        },
         [{"type": "request.submitted", "plugins": ["webhook"]}],
     )
     portal, _ = await start_gateway(settings)
@@ -202,16 +258,26 @@ async def test_breaker_opens_and_stops_calling_a_dead_backend(start_gateway, sql
     assert 'gateway_breaker_state{plugin="webhook"} 2.0' in metrics
 
 
-async def test_derived_events_are_stored_with_success_and_routed(start_gateway, database_url, receiver) -> None:  # type: ignore[no-untyped-def]
+async def test_derived_events_are_stored_with_success_and_routed(
+    start_gateway, database_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
     async def register(event: Event) -> DeliveryResult:
-        data = {"request_id": event.data["request_id"], "protocol_number": "101", "protocol_date": "2026-11-20", "registry": "test"}
+        data = {
+            "request_id": event.data["request_id"],
+            "protocol_number": "101",
+            "protocol_date": "2026-11-20",
+            "registry": "test",
+        }
         return DeliveryResult(result=data, emit=[Emit("request.registered", data)])
 
     host = PluginHost(extra={"registry": ScriptedPlugin(register)})
     settings = build_settings(
         database_url,
         {"registry": {}, "webhook": webhook(receiver)},
-        [{"type": "request.submitted", "plugins": ["registry"]}, {"type": "request.registered", "plugins": ["webhook"]}],
+        [
+            {"type": "request.submitted", "plugins": ["registry"]},
+            {"type": "request.registered", "plugins": ["webhook"]},
+        ],
         host=host,
     )
     portal, _ = await start_gateway(settings, host)
@@ -226,7 +292,10 @@ async def test_derived_events_are_stored_with_success_and_routed(start_gateway, 
     assert derived["caused_by"] == event["id"]
     assert derived["source"] == "/gateway/plugins/registry"
     assert derived["status"] == "delivered"
-    assert receiver.received[f"{event['id']}.registry:webhook"]["event"]["data"]["protocol_number"] == "101"
+    assert (
+        receiver.received[f"{event['id']}.registry:webhook"]["event"]["data"]["protocol_number"]
+        == "101"
+    )
     listed = (await portal.get("/v1/events", subject=event["subject"])).json()["items"]
     assert {item["id"] for item in listed} >= {event["id"], f"{event['id']}.registry"}
 
@@ -236,7 +305,12 @@ async def test_invalid_derived_event_is_the_plugins_fault(start_gateway, sqlite_
         return DeliveryResult(emit=[Emit("request.registered", {"request_id": "x"})])
 
     host = PluginHost(extra={"registry": ScriptedPlugin(broken)})
-    settings = build_settings(sqlite_url, {"registry": {}}, [{"type": "request.submitted", "plugins": ["registry"]}], host=host)
+    settings = build_settings(
+        sqlite_url,
+        {"registry": {}},
+        [{"type": "request.submitted", "plugins": ["registry"]}],
+        host=host,
+    )
     portal, _ = await start_gateway(settings, host)
     event = example("request.submitted")
     await portal.post_event(event)
@@ -257,7 +331,12 @@ async def test_unexpected_plugin_exception_is_retried(start_gateway, sqlite_url)
         return DeliveryResult(result={"ok": True})
 
     host = PluginHost(extra={"flaky": ScriptedPlugin(flaky)})
-    settings = build_settings(sqlite_url, {"flaky": {"retry": FAST_RETRY}}, [{"type": "request.submitted", "plugins": ["flaky"]}], host=host)
+    settings = build_settings(
+        sqlite_url,
+        {"flaky": {"retry": FAST_RETRY}},
+        [{"type": "request.submitted", "plugins": ["flaky"]}],
+        host=host,
+    )
     portal, _ = await start_gateway(settings, host)
     event = example("request.submitted")
     await portal.post_event(event)
@@ -272,7 +351,9 @@ async def test_plugin_returning_garbage_is_dead(start_gateway, sqlite_url, answe
         return answer
 
     host = PluginHost(extra={"bad": ScriptedPlugin(garbage)})
-    settings = build_settings(sqlite_url, {"bad": {}}, [{"type": "request.submitted", "plugins": ["bad"]}], host=host)
+    settings = build_settings(
+        sqlite_url, {"bad": {}}, [{"type": "request.submitted", "plugins": ["bad"]}], host=host
+    )
     portal, _ = await start_gateway(settings, host)
     event = example("request.submitted")
     await portal.post_event(event)

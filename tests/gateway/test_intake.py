@@ -37,7 +37,11 @@ async def test_accepted_event_is_stored_with_its_deliveries(gateway) -> None:  #
     event = example("request.submitted")
     response = await portal.post_event(event)
     assert response.status_code == 202
-    assert response.json() == {"id": event["id"], "status_url": f"/v1/events/{event['id']}", "deliveries": ["webhook"]}
+    assert response.json() == {
+        "id": event["id"],
+        "status_url": f"/v1/events/{event['id']}",
+        "deliveries": ["webhook"],
+    }
     view = await views.event_view(app[appkeys.STORE], event["id"])
     assert view is not None and [d["plugin"] for d in view["deliveries"]] == ["webhook"]
 
@@ -81,12 +85,18 @@ async def test_rotated_secret_is_accepted(gateway) -> None:  # type: ignore[no-u
     portal, _app = gateway
     event = example("request.submitted")
     body = json.dumps(event).encode()
-    response = await _raw_post(portal, body, {"Content-Type": "application/json", **signed_headers(OLD_SECRET, "m1", body)})
+    response = await _raw_post(
+        portal, body, {"Content-Type": "application/json", **signed_headers(OLD_SECRET, "m1", body)}
+    )
     assert response.status_code == 202
 
 
 def _signed(body: bytes, **extra: str) -> dict[str, str]:
-    return {"Content-Type": "application/cloudevents+json", **signed_headers(SECRET, "m1", body), **extra}
+    return {
+        "Content-Type": "application/cloudevents+json",
+        **signed_headers(SECRET, "m1", body),
+        **extra,
+    }
 
 
 GOOD = json.dumps(example("request.submitted", id="evt-bad-input")).encode()
@@ -101,16 +111,52 @@ BAD_INPUTS = {
     "not utf-8": (b'{"id": "\xff"}', _signed(b'{"id": "\xff"}'), 400, "malformed-json"),
     "json array": (b"[1, 2]", _signed(b"[1, 2]"), 400, "not-an-object"),
     "json string": (b'"hello"', _signed(b'"hello"'), 400, "not-an-object"),
-    "wrong content type": (GOOD, _signed(GOOD, **{"Content-Type": "text/plain"}), 415, "unsupported-media-type"),
-    "form content type": (GOOD, _signed(GOOD, **{"Content-Type": "application/x-www-form-urlencoded"}), 415, "unsupported-media-type"),
+    "wrong content type": (
+        GOOD,
+        _signed(GOOD, **{"Content-Type": "text/plain"}),
+        415,
+        "unsupported-media-type",
+    ),
+    "form content type": (
+        GOOD,
+        _signed(GOOD, **{"Content-Type": "application/x-www-form-urlencoded"}),
+        415,
+        "unsupported-media-type",
+    ),
     "missing signature": (GOOD, {"Content-Type": "application/json"}, 401, "invalid-signature"),
     "tampered body": (GOOD + b" ", {**_signed(GOOD)}, 401, "invalid-signature"),
-    "old timestamp": (GOOD, {"Content-Type": "application/json", **signed_headers(SECRET, "m1", GOOD, int(time.time()) - 600)}, 401, "invalid-signature"),
-    "future timestamp": (GOOD, {"Content-Type": "application/json", **signed_headers(SECRET, "m1", GOOD, int(time.time()) + 600)}, 401, "invalid-signature"),
+    "old timestamp": (
+        GOOD,
+        {
+            "Content-Type": "application/json",
+            **signed_headers(SECRET, "m1", GOOD, int(time.time()) - 600),
+        },
+        401,
+        "invalid-signature",
+    ),
+    "future timestamp": (
+        GOOD,
+        {
+            "Content-Type": "application/json",
+            **signed_headers(SECRET, "m1", GOOD, int(time.time()) + 600),
+        },
+        401,
+        "invalid-signature",
+    ),
     "unknown type": (_bad_event(type="request.exploded"), None, 422, "unknown-type"),
-    "derived type": (json.dumps(example("request.registered", id="evt-bad-input")).encode(), None, 422, "not-a-portal-event"),
+    "derived type": (
+        json.dumps(example("request.registered", id="evt-bad-input")).encode(),
+        None,
+        422,
+        "not-a-portal-event",
+    ),
     "schema violation": (_bad_event(specversion="2.0"), None, 422, "schema-violation"),
-    "bad afm": (_bad_event(data={"citizen": {"afm": "123456781", "full_name": "A", "email": "a@b.gr"}}), None, 422, "schema-violation"),
+    "bad afm": (
+        _bad_event(data={"citizen": {"afm": "123456781", "full_name": "A", "email": "a@b.gr"}}),
+        None,
+        422,
+        "schema-violation",
+    ),
     "too large": (_bad_event(data={"description": "x" * 5000}), None, 413, "too-large"),
 }
 
@@ -148,7 +194,9 @@ async def test_chunked_body_over_the_limit(gateway) -> None:  # type: ignore[no-
         for start in range(0, len(body), 1000):
             yield body[start : start + 1000]
 
-    response = await portal.client.post(f"{portal.base_url}/v1/events", content=chunks(), headers=_signed(body))
+    response = await portal.client.post(
+        f"{portal.base_url}/v1/events", content=chunks(), headers=_signed(body)
+    )
     assert response.status_code == 413
     assert await _stored_count(app) == 0
 

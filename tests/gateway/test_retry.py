@@ -20,7 +20,10 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     policy = RetryPolicy(initial_delay=1, multiplier=2, max_delay=10, jitter=0.5)
     rng = random.Random(1)
     delays = [backoff_delay(policy, n, rng) for n in range(1, 8)]
-    assert all(0.5 * min(10, 2 ** (n - 1)) <= d <= min(10, 2 ** (n - 1)) for n, d in zip(range(1, 8), delays, strict=True))
+    assert all(
+        0.5 * min(10, 2 ** (n - 1)) <= d <= min(10, 2 ** (n - 1))
+        for n, d in zip(range(1, 8), delays, strict=True)
+    )
 
 
 def test_dead_after_max_attempts_or_max_age() -> None:

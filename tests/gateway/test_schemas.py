@@ -11,8 +11,17 @@ TYPES = sorted(SCHEMAS.known_types)
 
 
 def test_the_seven_types_and_their_origin() -> None:
-    assert SCHEMAS.portal_types == {"request.submitted", "request.status_changed", "payment.completed", "payment.failed"}
-    assert SCHEMAS.known_types - SCHEMAS.portal_types == {"request.registered", "business.checked", "payment.recorded"}
+    assert SCHEMAS.portal_types == {
+        "request.submitted",
+        "request.status_changed",
+        "payment.completed",
+        "payment.failed",
+    }
+    assert SCHEMAS.known_types - SCHEMAS.portal_types == {
+        "request.registered",
+        "business.checked",
+        "payment.recorded",
+    }
 
 
 @pytest.mark.parametrize("event_type", TYPES)

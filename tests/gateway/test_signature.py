@@ -26,7 +26,10 @@ def test_spec_example_signature() -> None:
     # the example from the Standard Webhooks specification
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     body = b'{"test": 2432232314}'
-    assert sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert (
+        sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body)
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,8 +37,14 @@ def test_spec_example_signature() -> None:
     [
         (lambda h, b: (h, b + b" "), "no signature matches"),
         (lambda h, b: ({**h, "webhook-id": "other"}, b), "no signature matches"),
-        (lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b), "missing header(s): webhook-signature"),
-        (lambda h, b: ({k: v for k, v in h.items() if k != "webhook-id"}, b), "missing header(s): webhook-id"),
+        (
+            lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b),
+            "missing header(s): webhook-signature",
+        ),
+        (
+            lambda h, b: ({k: v for k, v in h.items() if k != "webhook-id"}, b),
+            "missing header(s): webhook-id",
+        ),
         (lambda h, b: ({**h, "webhook-signature": "v2,abc"}, b), "no v1 signature"),
         (lambda h, b: ({**h, "webhook-signature": "v1,!!!"}, b), "no v1 signature"),
         (lambda h, b: ({**h, "webhook-timestamp": "soon"}, b), "Unix seconds"),

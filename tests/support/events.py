@@ -11,7 +11,9 @@ from gateway.contracts import contracts_dir
 
 
 def example(event_type: str, **changes: Any) -> dict[str, Any]:
-    event = json.loads((contracts_dir() / "examples" / f"{event_type}.json").read_text(encoding="utf-8"))
+    event = json.loads(
+        (contracts_dir() / "examples" / f"{event_type}.json").read_text(encoding="utf-8")
+    )
     event = copy.deepcopy(event)
     event["id"] = changes.pop("id", f"evt-{uuid.uuid4().hex[:16]}")
     data = changes.pop("data", None)

@@ -7,7 +7,15 @@ from typing import Any
 
 from gateway.config import PluginSettings
 from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, DeliveryResult, Event, Health, HealthCheck, Lookup, PluginContext
+from gateway.plugin_api import (
+    Connector,
+    DeliveryResult,
+    Event,
+    Health,
+    HealthCheck,
+    Lookup,
+    PluginContext,
+)
 from plugins.webhook.connector import WebhookConnector
 from plugins.webhook.settings import WebhookSettings
 
@@ -70,7 +78,9 @@ class ScriptedPlugin:
         return [Lookup(name, handler) for name, handler in self._lookups.items()]
 
     @hookimpl
-    def gateway_health_check(self, context: PluginContext, connector: Connector) -> HealthCheck | None:
+    def gateway_health_check(
+        self, context: PluginContext, connector: Connector
+    ) -> HealthCheck | None:
         if self._health is None:
             return None
         health = self._health

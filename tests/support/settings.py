@@ -16,7 +16,13 @@ PORTAL_TOKEN = "portal-token-0123456789"
 OPERATOR_TOKEN = "operator-token-0123456789"
 KNOWN_TYPES = EventSchemas(contracts_dir() / "events").known_types
 
-FAST_RETRY = {"initial_delay": 0.05, "multiplier": 2.0, "max_delay": 0.2, "jitter": 0.0, "max_attempts": 3}
+FAST_RETRY = {
+    "initial_delay": 0.05,
+    "multiplier": 2.0,
+    "max_delay": 0.2,
+    "jitter": 0.0,
+    "max_attempts": 3,
+}
 
 
 def build_settings(
@@ -27,8 +33,17 @@ def build_settings(
     **gateway: Any,
 ) -> Settings:
     raw = {
-        "gateway": {"listen": "127.0.0.1:0", "database_url": database_url, "poll_interval": 0.2, **gateway},
-        "auth": {"portal_secrets": [SECRET, OLD_SECRET], "portal_tokens": [PORTAL_TOKEN], "operator_tokens": [OPERATOR_TOKEN]},
+        "gateway": {
+            "listen": "127.0.0.1:0",
+            "database_url": database_url,
+            "poll_interval": 0.2,
+            **gateway,
+        },
+        "auth": {
+            "portal_secrets": [SECRET, OLD_SECRET],
+            "portal_tokens": [PORTAL_TOKEN],
+            "operator_tokens": [OPERATOR_TOKEN],
+        },
         "plugins": plugins or {},
         "routes": routes or [],
     }

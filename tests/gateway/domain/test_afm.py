@@ -3,7 +3,9 @@ import pytest
 from gateway.domain.afm import afm_problem, is_valid_afm, mask_afm, normalize_afm
 
 
-@pytest.mark.parametrize("afm", ["094259216", "090165560", "094014298", "998184801", "EL094259216", "gr 094259216"])
+@pytest.mark.parametrize(
+    "afm", ["094259216", "090165560", "094014298", "998184801", "EL094259216", "gr 094259216"]
+)
 def test_valid_afm(afm: str) -> None:
     assert is_valid_afm(afm)
 

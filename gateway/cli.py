@@ -282,3 +282,7 @@ def demo(keep: bool) -> None:
     from gateway.demo import run_demo
 
     sys.exit(_run(lambda: run_demo(keep=keep)))
+
+
+if __name__ == "__main__":
+    main()

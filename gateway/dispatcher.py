@@ -39,7 +39,7 @@ from gateway.store.queue import (
 
 log = logging.getLogger("gateway.dispatcher")
 
-LEASE_MARGIN = 30.0
+LEASE_MARGIN = 5.0  # seconds a lease outlives the attempt timeout; settling takes milliseconds
 
 
 def worker_name() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -17,6 +18,11 @@ class WebhookReceiver(MockBackend):
         self.path = path
         self.received: dict[str, dict[str, Any]] = {}
         self.deliveries_seen: dict[str, int] = {}
+        #: seconds each delivery takes inside the receiver, so overlapping
+        #: deliveries of one key (a double dispatch) can be seen in `overlaps`
+        self.processing_seconds = 0.0
+        self.in_flight: set[str] = set()
+        self.overlaps: list[str] = []
         super().__init__(host, port)
 
     def setup_routes(self, app: web.Application) -> None:
@@ -29,6 +35,7 @@ class WebhookReceiver(MockBackend):
     def reset_state(self) -> None:
         self.received.clear()
         self.deliveries_seen.clear()
+        self.overlaps.clear()
 
     async def _receive(self, request: web.Request) -> web.Response:
         key = request.headers.get("Idempotency-Key")
@@ -41,6 +48,13 @@ class WebhookReceiver(MockBackend):
         if not isinstance(event, dict) or "id" not in event:
             return web.json_response({"error": "body is not a CloudEvent"}, status=422)
         self.deliveries_seen[key] = self.deliveries_seen.get(key, 0) + 1
+        if key in self.in_flight:
+            self.overlaps.append(key)
+        self.in_flight.add(key)
+        try:
+            await asyncio.sleep(self.processing_seconds)
+        finally:
+            self.in_flight.discard(key)
         first = key not in self.received
         if first:
             self.received[key] = {"key": key, "sequence": len(self.received) + 1, "event": event}

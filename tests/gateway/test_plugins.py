@@ -72,7 +72,7 @@ def test_misspelled_hook_fails_fast() -> None:
             return None
 
     host = PluginHost(extra={"typo": Typo()})
-    with pytest.raises(PluginLoadError, match="plugin 'typo'.*gateway_conector"):
+    with pytest.raises(PluginLoadError, match=r"plugin 'typo'.*gateway_conector"):
         host.load("typo")
 
 

@@ -15,7 +15,6 @@ from datetime import timedelta
 from aiohttp import web
 
 from gateway import api, appkeys, intake
-from gateway.batcher import IntakeBatcher
 from gateway.config import Settings
 from gateway.contracts import contracts_dir
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
@@ -70,6 +69,7 @@ def plugin_contexts(settings: Settings) -> dict[str, PluginContext]:
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = await open_store(app[appkeys.SETTINGS].gateway.database_url)
+    store.on_batch = app[appkeys.METRICS].write_batch.observe
     app[appkeys.STORE] = store
     yield
     await store.close()
@@ -107,7 +107,9 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
     lanes: dict[str, PluginLane] = {}
     dispatcher = Dispatcher(lanes)
     worker = worker_name()
-    for name, connector in app[appkeys.CONNECTORS].items():
+    # an intake-only process (dispatch = false) has no lanes; other processes deliver
+    working = app[appkeys.CONNECTORS] if settings.gateway.dispatch else {}
+    for name, connector in working.items():
         lanes[name] = PluginLane(
             name,
             settings.plugins[name],
@@ -124,14 +126,6 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
     dispatcher.start()
     yield
     await dispatcher.stop()
-
-
-async def _batcher_ctx(app: web.Application) -> AsyncIterator[None]:
-    batcher = IntakeBatcher(app[appkeys.STORE], app[appkeys.METRICS])
-    app[appkeys.BATCHER] = batcher
-    batcher.start()
-    yield
-    await batcher.stop()
 
 
 async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -168,9 +162,7 @@ def create_app(settings: Settings, host: PluginHost | None = None) -> web.Applic
     app[appkeys.ROUTER] = Router(settings.routes, settings.enabled_plugins())
     app[appkeys.METRICS] = Metrics()
     app[appkeys.CONTEXTS] = plugin_contexts(settings)
-    app.cleanup_ctx.extend(
-        [_store_ctx, _plugins_ctx, _dispatcher_ctx, _batcher_ctx, _retention_ctx]
-    )
+    app.cleanup_ctx.extend([_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx])
     app.router.add_post("/v1/events", intake.post_event)
     app.router.add_get("/v1/events", api.list_events)
     app.router.add_get("/v1/events/{event_id}", api.get_event)

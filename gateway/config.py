@@ -83,6 +83,10 @@ class GatewaySection(_Strict):
     max_body_bytes: int = Field(262_144, ge=1024, le=64 * 1024 * 1024)
     poll_interval: float = Field(1.0, gt=0, description="seconds between queue scans when idle")
     retention_days: float = Field(90.0, gt=0, description="days an event's payload is kept")
+    dispatch: bool = Field(
+        True,
+        description="run delivery lanes here; false makes an intake-only process (others deliver)",
+    )
     log_level: str = "INFO"
 
     @field_validator("listen")

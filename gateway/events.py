@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from gateway.errors import PermanentError
 from gateway.plugin_api import Emit, Event
@@ -16,8 +17,7 @@ from gateway.store.accept import NewEvent
 
 def canonical_hash(document: Mapping[str, Any]) -> str:
     """Same JSON content, same hash, whatever the key order or spacing the portal used."""
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def derived_id(cause_id: str, plugin: str, index: int) -> str:

@@ -6,9 +6,9 @@ at the content, and nothing written unless every check passed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from gateway import appkeys
@@ -45,20 +45,10 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 def _parse(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise ProblemError(
-            400,
-            "Malformed JSON",
-            f"the body is not UTF-8: {exc.reason} at byte {exc.start}",
-            "malformed-json",
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ProblemError(
-            400,
-            "Malformed JSON",
-            f"{exc.msg} at line {exc.lineno} column {exc.colno}",
-            "malformed-json",
+            400, "Malformed JSON", f"the body is not valid JSON: {exc}", "malformed-json"
         ) from None
     if not isinstance(document, dict):
         raise ProblemError(
@@ -68,6 +58,10 @@ def _parse(body: bytes) -> dict[str, Any]:
             "not-an-object",
         )
     return document
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 async def post_event(request: web.Request) -> web.Response:
@@ -118,17 +112,19 @@ async def post_event(request: web.Request) -> web.Response:
 
     now = utcnow()
     plugins = app[appkeys.ROUTER].plugins_for(event["type"], event["data"])
-    answer = await app[appkeys.BATCHER].submit(
-        NewEvent(
-            id=event["id"],
-            type=event["type"],
-            source=event["source"],
-            subject=event.get("subject"),
-            body_hash=canonical_hash(event),
-            envelope=event,
-            plugins=plugins,
-            received_at=now,
-        )
+    (answer,) = await app[appkeys.STORE].accept(
+        [
+            NewEvent(
+                id=event["id"],
+                type=event["type"],
+                source=event["source"],
+                subject=event.get("subject"),
+                body_hash=canonical_hash(event),
+                envelope=event,
+                plugins=plugins,
+                received_at=now,
+            )
+        ]
     )
     if answer.status == "conflict":
         metrics.events_rejected.labels("409").inc()

@@ -50,9 +50,9 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
-        self.intake_batch = Histogram(
-            "gateway_intake_batch_size",
-            "Events committed per intake transaction",
+        self.write_batch = Histogram(
+            "gateway_write_batch_size",
+            "Writes (accepted events, claims, settlements) per group commit",
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
             registry=self.registry,
         )

@@ -3,6 +3,12 @@
 Schemas are the files in `contracts/events/`, compiled once per app. ΑΦΜ and RF
 check digits are JSON Schema formats, so a bad one is reported at its JSON path
 like any other violation.
+
+Two engines, one verdict: jsonschema-rs (compiled, ~8 µs an event) answers
+"valid?" for every event; only an invalid event is walked again by the
+pure-Python jsonschema, whose errors carry the JSON path and the attributes
+we turn into plain words. Both are given the same schemas and formats, and a
+test holds them to the same verdict.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
@@ -29,32 +36,59 @@ class SchemaViolation:
         return {"path": self.path, "message": self.message}
 
 
+def _date_time(value: object) -> bool:
+    """ISO 8601 with a UTC offset; raises ValueError saying why not."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise ValueError("a date-time needs its UTC offset")
+    return True
+
+
+def _date(value: object) -> bool:
+    if isinstance(value, str):
+        date.fromisoformat(value)
+    return True
+
+
+def _afm(value: object) -> bool:
+    return not isinstance(value, str) or afm_problem(value) is None
+
+
+def _rf(value: object) -> bool:
+    return not isinstance(value, str) or rf_problem(value) is None
+
+
+def _no_raise(check: Any) -> Any:
+    def quiet(value: object) -> bool:
+        try:
+            return bool(check(value))
+        except ValueError:
+            return False
+
+    return quiet
+
+
+FORMATS = {"afm": _afm, "rf-code": _rf, "date-time": _date_time, "date": _date}
+
+
 def _format_checker() -> FormatChecker:
     checker = FormatChecker(formats=["email"])
-
-    @checker.checks("afm")
-    def _afm(value: object) -> bool:
-        return not isinstance(value, str) or afm_problem(value) is None
-
-    @checker.checks("rf-code")
-    def _rf(value: object) -> bool:
-        return not isinstance(value, str) or rf_problem(value) is None
-
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value: object) -> bool:
-        if isinstance(value, str):
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo is None:
-                raise ValueError("a date-time needs its UTC offset")
-        return True
-
-    @checker.checks("date", raises=ValueError)
-    def _date(value: object) -> bool:
-        if isinstance(value, str):
-            date.fromisoformat(value)
-        return True
-
+    checker.checks("afm")(_afm)
+    checker.checks("rf-code")(_rf)
+    checker.checks("date-time", raises=ValueError)(_date_time)
+    checker.checks("date", raises=ValueError)(_date)
     return checker
+
+
+def _fast(schema: dict[str, Any], registry: Any) -> Any:
+    return jsonschema_rs.Draft202012Validator(
+        schema,
+        registry=registry,
+        formats={name: _no_raise(check) for name, check in FORMATS.items()},
+        validate_formats=True,
+        offline=True,
+    )
 
 
 def _message(error: Any) -> str:
@@ -81,15 +115,17 @@ class EventSchemas:
         registry: Registry = Registry().with_resources(
             (doc["$id"], Resource.from_contents(doc)) for doc in documents.values()
         )
+        fast_registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
         checker = _format_checker()
-        self._envelope = Draft202012Validator(
-            documents.pop("envelope"), registry=registry, format_checker=checker
-        )
+        envelope = documents.pop("envelope")
+        self._envelope = Draft202012Validator(envelope, registry=registry, format_checker=checker)
+        self._fast_envelope = _fast(envelope, fast_registry)
         documents.pop("common", None)
         self._data = {
             name: Draft202012Validator(doc, registry=registry, format_checker=checker)
             for name, doc in documents.items()
         }
+        self._fast_data = {name: _fast(doc, fast_registry) for name, doc in documents.items()}
         self.origin = {name: doc.get("x-origin", "portal") for name, doc in documents.items()}
 
     @property
@@ -102,6 +138,46 @@ class EventSchemas:
 
     def validate(self, event: dict[str, Any]) -> list[SchemaViolation]:
         """Every violation, envelope first; `data` is checked only when the envelope is sound."""
+        fast = (
+            self._fast_data.get(event.get("type")) if isinstance(event.get("type"), str) else None
+        )
+        if (
+            fast is not None
+            and self._fast_envelope.is_valid(event)
+            and fast.is_valid(event["data"])
+        ):
+            return []
+        found = self.explain(event)
+        if found or fast is None:
+            return found
+        # the engines disagree: trust the stricter one, in its own words
+        return [
+            SchemaViolation(
+                "$"
+                + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path),
+                error.message,
+            )
+            for error in self._fast_envelope.iter_errors(event)
+        ] + [
+            SchemaViolation(
+                "$.data"
+                + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path),
+                error.message,
+            )
+            for error in fast.iter_errors(event["data"])
+        ]
+
+    def fast_verdict(self, event: dict[str, Any]) -> bool | None:
+        """The compiled engine's answer alone (None for an unknown type); for the agreement test."""
+        fast = (
+            self._fast_data.get(event.get("type")) if isinstance(event.get("type"), str) else None
+        )
+        if fast is None:
+            return None
+        return bool(self._fast_envelope.is_valid(event) and fast.is_valid(event.get("data")))
+
+    def explain(self, event: dict[str, Any]) -> list[SchemaViolation]:
+        """The slow, thorough walk: every violation with its JSON path in plain words."""
         found = [
             SchemaViolation(e.json_path, _message(e))
             for e in sorted(self._envelope.iter_errors(event), key=lambda e: e.json_path)

@@ -1,24 +1,45 @@
-"""Engines, transactions and migrations.
+"""Engines, transactions, the group-committing writer, and migrations.
 
-SQLite allows one writer at a time. Rather than let concurrent writers collide
-(SQLITE_BUSY on a lock upgrade), every write transaction takes an in-process
-lock and begins with BEGIN IMMEDIATE, so writers queue in order and readers in
-WAL mode never wait. On PostgreSQL writes run concurrently and rows are
+Every write of the hot path (accepting events, claiming and settling
+deliveries) is queued to one writer task, which runs everything waiting in
+one transaction and commits once: group commit. A request is answered only
+after the commit that holds its write. On SQLite this also means writers
+never collide (the write transaction begins with BEGIN IMMEDIATE and an
+in-process lock orders the rare direct writers); readers in WAL mode never
+wait. On PostgreSQL several processes each have their writer, and rows are
 claimed with FOR UPDATE SKIP LOCKED.
+
+If a batch fails, each of its writes is run again alone, so one bad write
+fails only its own caller.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from gateway.store.accept import Accepted, NewEvent
+
+T = TypeVar("T")
+WriteOp = Callable[[AsyncConnection], Awaitable[Any]]
+log = logging.getLogger("gateway.store")
+MAX_BATCH = 512
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -30,7 +51,12 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
-    engine = create_async_engine(url, poolclass=NullPool if ":memory:" in url else None)
+    engine = create_async_engine(
+        url,
+        poolclass=NullPool if ":memory:" in url else None,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,9 +85,92 @@ class Store:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_async_engine(url, pool_size=10, max_overflow=10)
+            self.write_engine = create_async_engine(
+                url,
+                pool_size=10,
+                max_overflow=10,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
+            )
             self.read_engine = self.write_engine
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._queue: asyncio.Queue[tuple[str, Any, asyncio.Future[Any]]] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        #: called with the number of writes each group commit carried (metrics)
+        self.on_batch: Callable[[int], None] | None = None
+
+    # -- the group-committing writer -------------------------------------------
+
+    async def accept(self, items: list[NewEvent]) -> list[Accepted]:
+        """Store events with their deliveries; answered after the commit."""
+        return await self._submit("accept", items)
+
+    async def transact(self, op: WriteOp) -> Any:
+        """Run `op(connection)` inside the next group commit; its result after the commit."""
+        return await self._submit("op", op)
+
+    async def _submit(self, kind: str, payload: Any) -> Any:
+        if self._writer is None or self._writer.done():
+            self._queue = asyncio.Queue()
+            self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
+        assert self._queue is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((kind, payload, future))
+        return await future
+
+    async def _write_loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                async with self.write() as connection:
+                    results = await self._apply(connection, batch)
+            except Exception:
+                log.warning(
+                    "a group commit of %d writes failed; running them one by one",
+                    len(batch),
+                    exc_info=True,
+                )
+                await self._one_by_one(batch)
+                continue
+            if self.on_batch:
+                self.on_batch(len(batch))
+            for (_kind, _payload, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _apply(
+        self, connection: AsyncConnection, batch: list[tuple[str, Any, asyncio.Future[Any]]]
+    ) -> list[Any]:
+        from gateway.store.accept import insert_events
+
+        items = [item for kind, payload, _ in batch if kind == "accept" for item in payload]
+        answers = iter(await insert_events(connection, items) if items else [])
+        results = []
+        for kind, payload, _future in batch:
+            if kind == "accept":
+                results.append([next(answers) for _ in payload])
+            else:
+                results.append(await payload(connection))
+        return results
+
+    async def _one_by_one(self, batch: list[tuple[str, Any, asyncio.Future[Any]]]) -> None:
+        for entry in batch:
+            future = entry[2]
+            for attempt in (1, 2):
+                try:
+                    async with self.write() as connection:
+                        (result,) = await self._apply(connection, [entry])
+                    future.set_result(result)
+                    break
+                except IntegrityError as exc:  # another process stored the same event id first
+                    if attempt == 2:
+                        future.set_exception(exc)
+                except Exception as exc:
+                    future.set_exception(exc)
+                    break
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -91,6 +200,15 @@ class Store:
             await connection.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            assert self._queue is not None
+            while not self._queue.empty():
+                future = self._queue.get_nowait()[2]
+                if not future.done():
+                    future.set_exception(RuntimeError("the store is closing"))
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

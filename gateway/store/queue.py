@@ -59,7 +59,8 @@ async def claim_due(
     )
     if not store.is_sqlite:
         query = query.with_for_update(skip_locked=True)
-    async with store.write() as connection:
+
+    async def claim(connection: Any) -> list[Any]:
         picked = (await connection.execute(query)).all()
         if not picked:
             return []
@@ -119,6 +120,9 @@ async def claim_due(
                 for row in rows
             ],
         )
+        return rows
+
+    rows = await store.transact(claim)
     return [
         Claim(
             row.id,
@@ -162,7 +166,8 @@ async def settle_success(
     Returns the derived events that were new (an identical one already stored is skipped).
     """
     now = utcnow()
-    async with store.write() as connection:
+
+    async def settle(connection: Any) -> list[NewEvent] | None:
         done = await connection.execute(
             update(deliveries)
             .where(_held(claim))
@@ -178,12 +183,19 @@ async def settle_success(
             )
         )
         if done.rowcount != 1:
-            raise LeaseLost(claim.delivery_id)
+            return None  # lease lost: nothing written
         await _close_attempt(connection, claim, "succeeded", None, None)
         answers = await insert_events(connection, derived) if derived else []
-    return [
-        item for item, answer in zip(derived, answers, strict=True) if answer.status == "created"
-    ]
+        return [
+            item
+            for item, answer in zip(derived, answers, strict=True)
+            if answer.status == "created"
+        ]
+
+    created = await store.transact(settle)
+    if created is None:
+        raise LeaseLost(claim.delivery_id)
+    return created
 
 
 async def settle_failure(
@@ -210,34 +222,16 @@ async def settle_failure(
     }
     if counts:
         values["failures"] = deliveries.c.failures + 1
-    async with store.write() as connection:
+
+    async def settle(connection: Any) -> bool:
         done = await connection.execute(update(deliveries).where(_held(claim)).values(**values))
         if done.rowcount != 1:
-            raise LeaseLost(claim.delivery_id)
+            return False
         await _close_attempt(connection, claim, outcome, error_class, message)
+        return True
 
-
-async def release(store: Store, claim: Claim, retry_at: datetime) -> None:
-    """Give a claimed delivery back untouched (shutdown, paused plugin): the attempt did not happen."""
-    async with store.write() as connection:
-        done = await connection.execute(
-            update(deliveries)
-            .where(_held(claim))
-            .values(
-                state="pending",
-                next_attempt_at=retry_at,
-                attempts=deliveries.c.attempts - 1,
-                lease_token=None,
-                lease_expires_at=None,
-            )
-        )
-        if done.rowcount == 1:
-            await connection.execute(
-                attempts.delete().where(
-                    attempts.c.delivery_id == claim.delivery_id,
-                    attempts.c.lease_token == claim.lease_token,
-                )
-            )
+    if not await store.transact(settle):
+        raise LeaseLost(claim.delivery_id)
 
 
 async def next_due_at(store: Store, plugin: str) -> datetime | None:
@@ -265,19 +259,20 @@ async def replay(store: Store, event_id: str) -> list[str] | None:
     Returns the plugins requeued, or None when there is no such event.
     """
     now = utcnow()
-    async with store.write() as connection:
+    target = and_(
+        deliveries.c.event_id == event_id,
+        or_(
+            deliveries.c.state == "dead",
+            and_(deliveries.c.state == "pending", deliveries.c.failures > 0),
+        ),
+    )
+
+    async def requeue(connection: Any) -> list[str] | None:
         exists = (
             await connection.execute(select(events.c.id).where(events.c.id == event_id))
         ).first()
         if exists is None:
             return None
-        target = and_(
-            deliveries.c.event_id == event_id,
-            or_(
-                deliveries.c.state == "dead",
-                and_(deliveries.c.state == "pending", deliveries.c.failures > 0),
-            ),
-        )
         plugins = [
             row.plugin
             for row in await connection.execute(select(deliveries.c.plugin).where(target))
@@ -294,4 +289,6 @@ async def replay(store: Store, event_id: str) -> list[str] | None:
                     updated_at=now,
                 )
             )
-    return plugins
+        return plugins
+
+    return await store.transact(requeue)

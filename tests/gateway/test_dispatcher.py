@@ -359,3 +359,18 @@ async def test_plugin_returning_garbage_is_dead(start_gateway, sqlite_url, answe
     await portal.post_event(event)
     (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
     assert delivery["state"] == "dead" and "not DeliveryResult" in delivery["last_error"]
+
+
+async def test_intake_only_process_leaves_delivery_to_another(
+    start_gateway, sqlite_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    routes = [{"type": "request.submitted", "plugins": ["webhook"]}]
+    intake_only = build_settings(sqlite_url, {"webhook": webhook(receiver)}, routes, dispatch=False)
+    portal, _ = await start_gateway(intake_only)
+    event = example("request.submitted")
+    assert (await portal.post_event(event)).status_code == 202
+    await asyncio.sleep(0.5)
+    assert (await view(portal, event["id"]))["status"] == "pending" and receiver.requests == []
+    worker = build_settings(sqlite_url, {"webhook": webhook(receiver)}, routes)
+    await start_gateway(worker)  # a second gateway on the same SQLite file delivers
+    assert (await portal.wait_settled(event["id"]))["status"] == "delivered"

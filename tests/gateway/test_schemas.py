@@ -79,3 +79,49 @@ def test_amounts_are_decimal_strings_with_two_places(amount: object) -> None:
 def test_bad_rf_code() -> None:
     found = _paths(example("payment.completed", data={"rf_code": "RF19539007547034"}))
     assert found["$.data.rf_code"] == "the RF check digits do not match"
+
+
+MUTATIONS = [
+    lambda e: e,
+    lambda e: (
+        e["data"].update(amount="1.5") if "amount" in e["data"] else e["data"].update(request_id="")
+    ),
+    lambda e: e.update(time="yesterday"),
+    lambda e: e.update(time="2026-11-20T09:00:00"),
+    lambda e: e.update(time="2026-11-20T09:00:00Z"),
+    lambda e: e["data"].update(locale="fr"),
+    lambda e: e["data"].update(extra=1),
+    lambda e: e.update(id="has space"),
+    lambda e: e.update(specversion="1.1"),
+    lambda e: e.update(ext1="x"),
+    lambda e: e.update(ext1={"nested": 1}),
+    lambda e: e.update(data=[]),
+    lambda e: e["data"].pop(next(iter(e["data"]))),
+    lambda e: (
+        e["data"].update(protocol_date="2026-13-01") if "protocol_date" in e["data"] else None
+    ),
+    lambda e: e["data"].update(rf_code="RF00" + "1" * 10) if "rf_code" in e["data"] else None,
+    lambda e: (
+        e["data"].update(citizen={"afm": "090165560", "full_name": "Α", "email": "x@y.gr"})
+        if "citizen" in e["data"]
+        else None
+    ),
+    lambda e: (
+        e["data"].update(citizen={"afm": "090165561", "full_name": "Α", "email": "x@y.gr"})
+        if "citizen" in e["data"]
+        else None
+    ),
+    lambda e: (
+        e["data"].update(kad=[{"code": "5630100", "description": "x", "kind": "main"}])
+        if "kad" in e["data"]
+        else None
+    ),
+]
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+@pytest.mark.parametrize("mutation", range(len(MUTATIONS)))
+def test_fast_and_thorough_engines_agree(event_type: str, mutation: int) -> None:
+    event = json.loads((contracts_dir() / "examples" / f"{event_type}.json").read_text())
+    MUTATIONS[mutation](event)
+    assert SCHEMAS.fast_verdict(event) == (SCHEMAS.explain(event) == [])

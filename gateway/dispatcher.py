@@ -172,7 +172,7 @@ class PluginLane:
             )
             self.breaker.record_success()
             for item in created:
-                self._metrics.events_accepted.labels(item.type).inc()
+                self._metrics.accepted(item.type)
             self._notify({plugin for item in created for plugin in item.plugins})
         except asyncio.CancelledError:
             outcome = "interrupted"

@@ -6,6 +6,7 @@ at the content, and nothing written unless every check passed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -29,7 +30,18 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
             f"the body is {request.content_length} bytes; the limit is {limit}",
             "too-large",
         )
-    chunks, size = [], 0
+    if request.content_length is not None:
+        try:
+            return await request.content.readexactly(request.content_length)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            # the client went away mid-body: nothing is stored; the answer may not reach it
+            raise ProblemError(
+                400,
+                "Incomplete body",
+                f"the connection ended before the {request.content_length} bytes of Content-Length came",
+                "incomplete-body",
+            ) from None
+    chunks, size = [], 0  # chunked transfer: count as we go
     async for chunk in request.content.iter_chunked(65536):
         size += len(chunk)
         if size > limit:
@@ -58,10 +70,6 @@ def _parse(body: bytes) -> dict[str, Any]:
             "not-an-object",
         )
     return document
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 async def post_event(request: web.Request) -> web.Response:
@@ -123,6 +131,7 @@ async def post_event(request: web.Request) -> web.Response:
                 envelope=event,
                 plugins=plugins,
                 received_at=now,
+                envelope_json=body.decode("utf-8"),
             )
         ]
     )
@@ -135,14 +144,17 @@ async def post_event(request: web.Request) -> web.Response:
             "id-conflict",
         )
     if answer.status == "created":
-        metrics.events_accepted.labels(event["type"]).inc()
+        metrics.accepted(event["type"])
         app[appkeys.DISPATCHER].notify(answer.plugins)
-    return web.json_response(
-        {
-            "id": event["id"],
-            "status_url": f"/v1/events/{event['id']}",
-            "deliveries": answer.plugins,
-        },
+    return web.Response(
+        body=orjson.dumps(
+            {
+                "id": event["id"],
+                "status_url": f"/v1/events/{event['id']}",
+                "deliveries": answer.plugins,
+            }
+        ),
         status=202,
+        content_type="application/json",
         headers={"Idempotent-Replayed": "true"} if answer.status == "duplicate" else None,
     )

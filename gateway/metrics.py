@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from gateway.breaker import CLOSED, HALF_OPEN, OPEN
@@ -13,6 +15,7 @@ DELIVERY_STATES = ("pending", "running", "succeeded", "dead")
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._accepted: dict[str, Any] = {}
         self.events_accepted = Counter(
             "gateway_events_accepted",
             "Events accepted at intake, by type",
@@ -56,6 +59,13 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
             registry=self.registry,
         )
+
+    def accepted(self, event_type: str) -> None:
+        """Count an accepted event (the labelled child is looked up once per type)."""
+        child = self._accepted.get(event_type)
+        if child is None:
+            child = self._accepted[event_type] = self.events_accepted.labels(event_type)
+        child.inc()
 
     def set_queue_depth(self, counts: dict[tuple[str, str], int], plugins: list[str]) -> None:
         for plugin in sorted({p for p, _ in counts} | set(plugins)):

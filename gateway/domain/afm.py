@@ -17,7 +17,7 @@ def normalize_afm(value: str) -> str:
 
 def afm_problem(value: str) -> str | None:
     """Why `value` is not a valid ΑΦΜ, or None when it is."""
-    afm = normalize_afm(value)
+    afm = value if len(value) == 9 and value.isascii() and value.isdigit() else normalize_afm(value)
     if len(afm) != 9 or not afm.isascii() or not afm.isdigit():
         return "an ΑΦΜ has 9 digits"
     if afm == "000000000":

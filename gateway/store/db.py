@@ -1,30 +1,37 @@
 """Engines, transactions, the group-committing writer, and migrations.
 
 Every write of the hot path (accepting events, claiming and settling
-deliveries) is queued to one writer task, which runs everything waiting in
-one transaction and commits once: group commit. A request is answered only
-after the commit that holds its write. On SQLite this also means writers
-never collide (the write transaction begins with BEGIN IMMEDIATE and an
-in-process lock orders the rare direct writers); readers in WAL mode never
-wait. On PostgreSQL several processes each have their writer, and rows are
-claimed with FOR UPDATE SKIP LOCKED.
+deliveries, replays, purges) is a plain function of a SQLAlchemy
+`Connection`, queued to one writer, which runs everything waiting in one
+transaction and commits once: group commit. A caller is answered only after
+the commit that holds its write. If a batch fails, each of its writes is
+run again alone, so one bad write fails only its own caller.
 
-If a batch fails, each of its writes is run again alone, so one bad write
-fails only its own caller.
+On SQLite the writer runs each batch in its own thread on a synchronous
+engine: one hop off the event loop per batch, instead of one per statement,
+each of which would wait behind the HTTP work on the loop (measured: 2.4 ms
+to begin and 1 ms a statement under load). Write transactions begin with
+BEGIN IMMEDIATE, so another process on the same file waits its turn rather
+than failing; readers in WAL mode never wait. On PostgreSQL the same
+functions run through `AsyncConnection.run_sync`, several processes each
+have their writer, and rows are claimed with FOR UPDATE SKIP LOCKED.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -33,7 +40,7 @@ if TYPE_CHECKING:
     from gateway.store.accept import Accepted, NewEvent
 
 T = TypeVar("T")
-WriteOp = Callable[[AsyncConnection], Awaitable[Any]]
+WriteOp = Callable[[Connection], Any]
 log = logging.getLogger("gateway.store")
 MAX_BATCH = 512
 
@@ -57,8 +64,25 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    _sqlite_pragmas(engine.sync_engine, immediate=immediate)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _sqlite_sync_engine(url: str) -> Engine:
+    """The writer thread's engine: the same file through the standard sqlite3 driver."""
+    engine = create_engine(
+        url.replace("sqlite+aiosqlite://", "sqlite+pysqlite://", 1),
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=1,
+        max_overflow=0,
+    )
+    _sqlite_pragmas(engine, immediate=True, raw_begin=True)
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine, *, immediate: bool, raw_begin: bool = False) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -68,11 +92,16 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
-    return engine
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if (
+            raw_begin
+        ):  # the writer thread's sqlite3 connection: skip SQLAlchemy's statement machinery
+            connection.connection.driver_connection.execute(statement)
+        else:
+            connection.exec_driver_sql(statement)
 
 
 class Store:
@@ -94,7 +123,13 @@ class Store:
             )
             self.read_engine = self.write_engine
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._queue: asyncio.Queue[tuple[str, Any, asyncio.Future[Any]]] | None = None
+        self._sync_engine = _sqlite_sync_engine(url) if self.is_sqlite else None
+        self._sync_connection: Connection | None = None
+        self._thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="store-writer") if self.is_sqlite else None
+        )
+        self._pending: collections.deque[tuple[str, Any, asyncio.Future[Any]]] = collections.deque()
+        self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         #: called with the number of writes each group commit carried (metrics)
         self.on_batch: Callable[[int], None] | None = None
@@ -111,22 +146,21 @@ class Store:
 
     async def _submit(self, kind: str, payload: Any) -> Any:
         if self._writer is None or self._writer.done():
-            self._queue = asyncio.Queue()
+            self._wakeup = asyncio.Event()
             self._writer = asyncio.create_task(self._write_loop(), name="store-writer")
-        assert self._queue is not None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((kind, payload, future))
+        self._pending.append((kind, payload, future))
+        self._wakeup.set()
         return await future
 
     async def _write_loop(self) -> None:
-        assert self._queue is not None
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            if not self._pending:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            batch = [self._pending.popleft() for _ in range(min(MAX_BATCH, len(self._pending)))]
             try:
-                async with self.write() as connection:
-                    results = await self._apply(connection, batch)
+                results = await self._run(batch)
             except Exception:
                 log.warning(
                     "a group commit of %d writes failed; running them one by one",
@@ -141,19 +175,48 @@ class Store:
                 if not future.done():
                     future.set_result(result)
 
-    async def _apply(
-        self, connection: AsyncConnection, batch: list[tuple[str, Any, asyncio.Future[Any]]]
+    async def _run(self, batch: list[tuple[str, Any, asyncio.Future[Any]]]) -> list[Any]:
+        """One transaction for the whole batch, committed before returning."""
+        if self._sync_engine is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._run_in_thread, batch
+            )
+        async with self.write_engine.begin() as connection:
+            return await connection.run_sync(self._apply, batch)
+
+    def _run_in_thread(self, batch: list[tuple[str, Any, asyncio.Future[Any]]]) -> list[Any]:
+        # the writer thread keeps one connection for its life: no pool checkout,
+        # and no reset-on-return ROLLBACK, per batch
+        if self._sync_connection is None:
+            assert self._sync_engine is not None
+            self._sync_connection = self._sync_engine.connect()
+        try:
+            with self._sync_connection.begin():
+                return self._apply(self._sync_connection, batch)
+        except Exception:
+            self._sync_connection.close()
+            self._sync_connection = None
+            raise
+
+    def _close_in_thread(self) -> None:
+        if self._sync_connection is not None:
+            self._sync_connection.close()
+            self._sync_connection = None
+
+    @staticmethod
+    def _apply(
+        connection: Connection, batch: list[tuple[str, Any, asyncio.Future[Any]]]
     ) -> list[Any]:
         from gateway.store.accept import insert_events
 
         items = [item for kind, payload, _ in batch if kind == "accept" for item in payload]
-        answers = iter(await insert_events(connection, items) if items else [])
+        answers = iter(insert_events(connection, items) if items else [])
         results = []
         for kind, payload, _future in batch:
             if kind == "accept":
                 results.append([next(answers) for _ in payload])
             else:
-                results.append(await payload(connection))
+                results.append(payload(connection))
         return results
 
     async def _one_by_one(self, batch: list[tuple[str, Any, asyncio.Future[Any]]]) -> None:
@@ -161,8 +224,7 @@ class Store:
             future = entry[2]
             for attempt in (1, 2):
                 try:
-                    async with self.write() as connection:
-                        (result,) = await self._apply(connection, [entry])
+                    (result,) = await self._run([entry])
                     future.set_result(result)
                     break
                 except IntegrityError as exc:  # another process stored the same event id first
@@ -204,11 +266,15 @@ class Store:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-            assert self._queue is not None
-            while not self._queue.empty():
-                future = self._queue.get_nowait()[2]
+            while self._pending:
+                future = self._pending.popleft()[2]
                 if not future.done():
                     future.set_exception(RuntimeError("the store is closing"))
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._close_in_thread)
+            self._thread.shutdown(wait=True)
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -73,7 +74,7 @@ class EventRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     body_hash: Mapped[str] = mapped_column(String(64))
     envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    cause_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    cause_id: Mapped[str | None] = mapped_column(String(128))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_events_type_seq", "type", "seq"),)
@@ -102,7 +103,13 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "plugin"),
         Index("ix_deliveries_due", "plugin", "state", "next_attempt_at"),
-        Index("ix_deliveries_state", "state"),
+        # only dead rows are indexed: the dead-letter list needs it, intake's inserts do not pay for it
+        Index(
+            "ix_deliveries_dead",
+            "finished_at",
+            sqlite_where=text("state = 'dead'"),
+            postgresql_where=text("state = 'dead'"),
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection
 
 from gateway.store.accept import NewEvent, insert_events
 from gateway.store.db import Store
@@ -60,27 +61,27 @@ async def claim_due(
     if not store.is_sqlite:
         query = query.with_for_update(skip_locked=True)
 
-    async def claim(connection: Any) -> list[Any]:
-        picked = (await connection.execute(query)).all()
+    def claim(connection: Connection) -> list[Any]:
+        picked = (connection.execute(query)).all()
         if not picked:
             return []
         ids = [row.id for row in picked]
         reclaimed = [row.id for row in picked if row.state == "running"]
         if reclaimed:
             # the previous holder died mid-attempt: close its attempt and count it as failed
-            await connection.execute(
+            connection.execute(
                 update(attempts)
                 .where(attempts.c.delivery_id.in_(reclaimed), attempts.c.ended_at.is_(None))
                 .values(
                     ended_at=now, outcome="lease_expired", error_message="worker lost its lease"
                 )
             )
-            await connection.execute(
+            connection.execute(
                 update(deliveries)
                 .where(deliveries.c.id.in_(reclaimed))
                 .values(failures=deliveries.c.failures + 1)
             )
-        await connection.execute(
+        connection.execute(
             update(deliveries)
             .where(deliveries.c.id.in_(ids))
             .values(
@@ -92,7 +93,7 @@ async def claim_due(
             )
         )
         rows = (
-            await connection.execute(
+            connection.execute(
                 select(
                     deliveries.c.id,
                     deliveries.c.event_id,
@@ -107,7 +108,7 @@ async def claim_due(
                 .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
             )
         ).all()
-        await connection.execute(
+        connection.execute(
             attempts.insert(),
             [
                 {
@@ -138,10 +139,10 @@ async def claim_due(
     ]
 
 
-async def _close_attempt(
-    connection: Any, claim: Claim, outcome: str, error_class: str | None, message: str | None
+def _close_attempt(
+    connection: Connection, claim: Claim, outcome: str, error_class: str | None, message: str | None
 ) -> None:
-    await connection.execute(
+    connection.execute(
         update(attempts)
         .where(
             attempts.c.delivery_id == claim.delivery_id, attempts.c.lease_token == claim.lease_token
@@ -167,8 +168,8 @@ async def settle_success(
     """
     now = utcnow()
 
-    async def settle(connection: Any) -> list[NewEvent] | None:
-        done = await connection.execute(
+    def settle(connection: Connection) -> list[NewEvent] | None:
+        done = connection.execute(
             update(deliveries)
             .where(_held(claim))
             .values(
@@ -184,8 +185,8 @@ async def settle_success(
         )
         if done.rowcount != 1:
             return None  # lease lost: nothing written
-        await _close_attempt(connection, claim, "succeeded", None, None)
-        answers = await insert_events(connection, derived) if derived else []
+        _close_attempt(connection, claim, "succeeded", None, None)
+        answers = insert_events(connection, derived) if derived else []
         return [
             item
             for item, answer in zip(derived, answers, strict=True)
@@ -223,11 +224,11 @@ async def settle_failure(
     if counts:
         values["failures"] = deliveries.c.failures + 1
 
-    async def settle(connection: Any) -> bool:
-        done = await connection.execute(update(deliveries).where(_held(claim)).values(**values))
+    def settle(connection: Connection) -> bool:
+        done = connection.execute(update(deliveries).where(_held(claim)).values(**values))
         if done.rowcount != 1:
             return False
-        await _close_attempt(connection, claim, outcome, error_class, message)
+        _close_attempt(connection, claim, outcome, error_class, message)
         return True
 
     if not await store.transact(settle):
@@ -267,18 +268,15 @@ async def replay(store: Store, event_id: str) -> list[str] | None:
         ),
     )
 
-    async def requeue(connection: Any) -> list[str] | None:
-        exists = (
-            await connection.execute(select(events.c.id).where(events.c.id == event_id))
-        ).first()
+    def requeue(connection: Connection) -> list[str] | None:
+        exists = (connection.execute(select(events.c.id).where(events.c.id == event_id))).first()
         if exists is None:
             return None
         plugins = [
-            row.plugin
-            for row in await connection.execute(select(deliveries.c.plugin).where(target))
+            row.plugin for row in connection.execute(select(deliveries.c.plugin).where(target))
         ]
         if plugins:
-            await connection.execute(
+            connection.execute(
                 update(deliveries)
                 .where(target)
                 .values(

@@ -9,7 +9,7 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, literal_column, select, update
 
 from gateway.store.db import Store
 from gateway.store.models import attempts, deliveries, events, utcnow
@@ -167,7 +167,8 @@ async def dead_letters(
     query = (
         select(deliveries, events.c.type, events.c.subject)
         .join(events, events.c.id == deliveries.c.event_id)
-        .where(deliveries.c.state == "dead")
+        # a literal, so SQLite and PostgreSQL see that the partial index ix_deliveries_dead applies
+        .where(deliveries.c.state == literal_column("'dead'"))
         .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc())
         .limit(limit)
     )
@@ -206,10 +207,9 @@ async def purge_payloads(store: Store, older_than: datetime) -> int:
     unsettled = exists().where(
         deliveries.c.event_id == events.c.id, deliveries.c.state.in_(("pending", "running"))
     )
-    async with store.write() as connection:
-        done = await connection.execute(
-            update(events)
-            .where(events.c.received_at < older_than, events.c.purged_at.is_(None), ~unsettled)
-            .values(envelope=None, purged_at=utcnow())
-        )
-    return done.rowcount or 0
+    statement = (
+        update(events)
+        .where(events.c.received_at < older_than, events.c.purged_at.is_(None), ~unsettled)
+        .values(envelope=None, purged_at=utcnow())
+    )
+    return await store.transact(lambda connection: connection.execute(statement).rowcount or 0)

@@ -52,11 +52,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The store's tests run once on SQLite and once on PostgreSQL (skipped with the reason when absent)."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
-    assert PG_URL
-    await reset_postgres(PG_URL)
-    return PG_URL
+    return await _fresh_postgres()
 
 
 @pytest.fixture
@@ -66,6 +62,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def pg_url() -> str:
+    return await _fresh_postgres()
+
+
+async def _fresh_postgres() -> str:
+    """The test PostgreSQL with empty tables, or a skip that says why there is none."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
     assert PG_URL

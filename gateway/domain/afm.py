@@ -32,8 +32,3 @@ def afm_problem(value: str) -> str | None:
 
 def is_valid_afm(value: str) -> bool:
     return afm_problem(value) is None
-
-
-def mask_afm(value: str) -> str:
-    """Keep the last three digits only: enough for an operator to tell two apart."""
-    return "******" + value[-3:] if len(value) >= 3 else "***"

@@ -14,8 +14,6 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy.engine import Connection
 
-from gateway.store.db import Store
-
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
@@ -157,8 +155,3 @@ def _stamper(dialect: str) -> Any:
             value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         )
     return lambda value: value.astimezone(UTC)
-
-
-async def accept_events(store: Store, items: list[NewEvent]) -> list[Accepted]:
-    """Store a batch through the store's group-committing writer."""
-    return await store.accept(items)

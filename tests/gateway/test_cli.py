@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from gateway.cli import main
 from gateway.demo import free_port
 from gateway.store import open_store
-from gateway.store.accept import accept_events
 from gateway.store.queue import claim_due, settle_failure
 from tests.gateway.store.test_queue import new_event
 from tests.support.settings import OPERATOR_TOKEN, SECRET
@@ -47,7 +46,7 @@ def seeded(tmp_path: Path) -> Path:
 
     async def seed() -> None:
         store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}")
-        await accept_events(store, [new_event("ok-1", []), new_event("dead-1", ["webhook"])])
+        await store.accept([new_event("ok-1", []), new_event("dead-1", ["webhook"])])
         (claim,) = await claim_due(store, "webhook", 1, 60, "w")
         await settle_failure(
             store,

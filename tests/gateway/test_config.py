@@ -59,19 +59,6 @@ colour = "blue"
 [auth]
 portal_secrets = ["not-a-secret"]
 portal_tokens = ["${MISSING_TOKEN}"]
-
-[plugins.webhook]
-url = "ftp://x"
-retyr = 3
-[plugins.webhook.retry]
-max_attempts = 0
-
-[plugins.nosuch]
-enabled = true
-
-[[routes]]
-type = "request.exploded"
-plugins = ["webhook", "ghost"]
 """,
     )
     joined = "\n".join(problems)

@@ -38,15 +38,27 @@ def webhook(receiver: WebhookReceiver, **extra: Any) -> dict[str, Any]:
     return {"url": receiver.url + "/events", "retry": FAST_RETRY, **extra}
 
 
+TO_WEBHOOK = [{"type": "request.submitted", "plugins": ["webhook"]}]
+
+
+async def webhook_gateway(
+    start_gateway,
+    url: str,
+    receiver: WebhookReceiver,
+    section: dict[str, Any] | None = None,
+    **gateway: Any,
+):  # type: ignore[no-untyped-def]
+    """A gateway whose only route sends request.submitted to the webhook plugin; returns the portal client."""
+    portal, _app = await start_gateway(
+        build_settings(url, {"webhook": section or webhook(receiver)}, TO_WEBHOOK, **gateway)
+    )
+    return portal
+
+
 async def test_event_is_delivered_once_with_its_result(
     start_gateway, database_url, receiver
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(
-        database_url,
-        {"webhook": webhook(receiver)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
-    )
-    portal, _ = await start_gateway(settings)
+    portal = await webhook_gateway(start_gateway, database_url, receiver)
     event = example("request.submitted")
     await portal.post_event(event)
     settled = await portal.wait_settled(event["id"])
@@ -65,7 +77,7 @@ async def test_new_event_is_dispatched_without_waiting_for_a_poll(
     settings = build_settings(
         sqlite_url,
         {"webhook": webhook(receiver)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
+        TO_WEBHOOK,
         poll_interval=60,
     )
     portal, _ = await start_gateway(settings)
@@ -115,12 +127,7 @@ async def test_slow_plugin_does_not_delay_a_fast_one(start_gateway, database_url
 async def test_failing_plugin_backs_off_goes_dead_and_replays(
     start_gateway, database_url, receiver
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(
-        database_url,
-        {"webhook": webhook(receiver)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
-    )
-    portal, _ = await start_gateway(settings)
+    portal = await webhook_gateway(start_gateway, database_url, receiver)
     receiver.set_faults(error_rate=1.0)
     event = example("request.submitted")
     await portal.post_event(event)
@@ -151,12 +158,7 @@ async def test_failing_plugin_backs_off_goes_dead_and_replays(
 
 
 async def test_permanent_error_is_dead_at_once(start_gateway, sqlite_url, receiver) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(
-        sqlite_url,
-        {"webhook": webhook(receiver)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
-    )
-    portal, _ = await start_gateway(settings)
+    portal = await webhook_gateway(start_gateway, sqlite_url, receiver)
     receiver.set_faults(fail_next=1, error_status=422)
     event = example("request.submitted")
     await portal.post_event(event)
@@ -177,7 +179,7 @@ async def test_throttled_waits_the_backends_time_without_using_attempts(
     settings = build_settings(
         sqlite_url,
         {"webhook": webhook(receiver, retry=retry)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
+        TO_WEBHOOK,
     )
     portal, app = await start_gateway(settings)
     receiver.set_faults(fail_next=2, error_status=429, retry_after=1)
@@ -206,7 +208,7 @@ async def test_timeout_is_transient(start_gateway, sqlite_url, receiver) -> None
     settings = build_settings(
         sqlite_url,
         {"webhook": webhook(receiver, timeout=0.3)},
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
+        TO_WEBHOOK,
     )
     portal, _ = await start_gateway(settings)
     receiver.set_faults(latency_ms=1000)
@@ -238,7 +240,7 @@ async def test_breaker_opens_and_stops_calling_a_dead_backend(
                 breaker={"failure_threshold": 2, "cooldown": 60},
             )
         },
-        [{"type": "request.submitted", "plugins": ["webhook"]}],
+        TO_WEBHOOK,
     )
     portal, _ = await start_gateway(settings)
     receiver.set_faults(error_rate=1.0)
@@ -364,7 +366,7 @@ async def test_plugin_returning_garbage_is_dead(start_gateway, sqlite_url, answe
 async def test_intake_only_process_leaves_delivery_to_another(
     start_gateway, sqlite_url, receiver
 ) -> None:  # type: ignore[no-untyped-def]
-    routes = [{"type": "request.submitted", "plugins": ["webhook"]}]
+    routes = TO_WEBHOOK
     intake_only = build_settings(sqlite_url, {"webhook": webhook(receiver)}, routes, dispatch=False)
     portal, _ = await start_gateway(intake_only)
     event = example("request.submitted")

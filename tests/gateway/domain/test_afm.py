@@ -1,6 +1,6 @@
 import pytest
 
-from gateway.domain.afm import afm_problem, is_valid_afm, mask_afm, normalize_afm
+from gateway.domain.afm import afm_problem, is_valid_afm, normalize_afm
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,3 @@ def test_eight_digits_are_left_padded() -> None:
 )
 def test_invalid_afm_says_why(afm: str, reason: str) -> None:
     assert reason in (afm_problem(afm) or "")
-
-
-def test_mask_keeps_last_three() -> None:
-    assert mask_afm("094259216") == "******216"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.store import Store, open_store
-from gateway.store.accept import NewEvent, accept_events
+from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
 from gateway.store.queue import (
     LeaseLost,
@@ -44,23 +44,20 @@ def new_event(
 
 
 async def test_accept_judges_each_item(store: Store) -> None:
-    first = await accept_events(
-        store, [new_event("e1", ["a", "b"]), new_event("e1", ["a"]), new_event("e2", [])]
+    first = await store.accept(
+        [new_event("e1", ["a", "b"]), new_event("e1", ["a"]), new_event("e2", [])]
     )
     assert [(a.status, a.plugins) for a in first] == [
         ("created", ["a", "b"]),
         ("duplicate", ["a", "b"]),
         ("created", []),
     ]
-    again = await accept_events(
-        store, [new_event("e1", ["x"]), new_event("e1", ["x"], body_hash="other")]
-    )
+    again = await store.accept([new_event("e1", ["x"]), new_event("e1", ["x"], body_hash="other")])
     assert [(a.status, a.plugins) for a in again] == [("duplicate", ["a", "b"]), ("conflict", [])]
 
 
 async def test_claim_takes_due_work_oldest_first_and_not_twice(store: Store) -> None:
-    await accept_events(
-        store,
+    await store.accept(
         [
             new_event("e1", ["p"], received_offset=-2),
             new_event("e2", ["p"], received_offset=-1),
@@ -75,7 +72,7 @@ async def test_claim_takes_due_work_oldest_first_and_not_twice(store: Store) -> 
 
 
 async def test_expired_lease_is_reclaimed_and_the_old_holder_is_fenced(store: Store) -> None:
-    await accept_events(store, [new_event("e1", ["p"])])
+    await store.accept([new_event("e1", ["p"])])
     (old,) = await claim_due(store, "p", 1, 0.05, "dead-worker")
     await asyncio.sleep(0.1)
     (new,) = await claim_due(store, "p", 1, 60, "w2")
@@ -91,7 +88,7 @@ async def test_expired_lease_is_reclaimed_and_the_old_holder_is_fenced(store: St
 
 
 async def test_success_stores_derived_events_in_the_same_transaction(store: Store) -> None:
-    await accept_events(store, [new_event("e1", ["p"])])
+    await store.accept([new_event("e1", ["p"])])
     (claim,) = await claim_due(store, "p", 1, 60, "w")
     derived = new_event("e1.p", ["q"])
     created = await settle_success(store, claim, {"n": 1}, [derived])
@@ -102,7 +99,7 @@ async def test_success_stores_derived_events_in_the_same_transaction(store: Stor
 
 
 async def test_lost_lease_writes_nothing_derived(store: Store) -> None:
-    await accept_events(store, [new_event("e1", ["p"])])
+    await store.accept([new_event("e1", ["p"])])
     (old,) = await claim_due(store, "p", 1, 0.01, "w1")
     await asyncio.sleep(0.05)
     await claim_due(store, "p", 1, 60, "w2")
@@ -112,7 +109,7 @@ async def test_lost_lease_writes_nothing_derived(store: Store) -> None:
 
 
 async def test_failure_then_dead_then_replay(store: Store) -> None:
-    await accept_events(store, [new_event("e1", ["p"])])
+    await store.accept([new_event("e1", ["p"])])
     (claim,) = await claim_due(store, "p", 1, 60, "w")
     retry_at = utcnow() + timedelta(seconds=30)
     await settle_failure(
@@ -138,7 +135,7 @@ async def test_failure_then_dead_then_replay(store: Store) -> None:
 
 
 async def test_list_is_newest_first_with_cursor_and_filters(store: Store) -> None:
-    await accept_events(store, [new_event(f"e{i}", ["p"] if i % 2 else []) for i in range(7)])
+    await store.accept([new_event(f"e{i}", ["p"] if i % 2 else []) for i in range(7)])
     page = await list_events(store, limit=3)
     assert [i["id"] for i in page["items"]] == ["e6", "e5", "e4"]
     page2 = await list_events(store, limit=3, cursor=page["next_cursor"])
@@ -156,8 +153,7 @@ async def test_list_is_newest_first_with_cursor_and_filters(store: Store) -> Non
 
 
 async def test_purge_drops_payloads_of_settled_old_events_only(store: Store) -> None:
-    await accept_events(
-        store,
+    await store.accept(
         [
             new_event("old-done", [], received_offset=-100),
             new_event("old-busy", ["p"], received_offset=-100),
@@ -172,7 +168,7 @@ async def test_purge_drops_payloads_of_settled_old_events_only(store: Store) -> 
 
 
 async def test_purged_event_cannot_be_delivered_but_says_why(store: Store) -> None:
-    await accept_events(store, [new_event("e1", ["p"], received_offset=-100)])
+    await store.accept([new_event("e1", ["p"], received_offset=-100)])
     (claim,) = await claim_due(store, "p", 1, 60, "w")
     await settle_failure(
         store, claim, outcome="permanent", error_class="X", message="no", retry_at=None
@@ -188,7 +184,7 @@ async def test_concurrent_claimers_never_share_a_delivery(pg_url: str) -> None:
     """Several stores (as several processes would) claim from one PostgreSQL with SKIP LOCKED."""
     stores = [await open_store(pg_url) for _ in range(4)]
     try:
-        await accept_events(stores[0], [new_event(f"e{i}", ["p"]) for i in range(200)])
+        await stores[0].accept([new_event(f"e{i}", ["p"]) for i in range(200)])
         claimed: list[list[int]] = [[] for _ in stores]
 
         async def worker(index: int) -> None:

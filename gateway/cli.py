@@ -77,6 +77,9 @@ def serve(config_path: str) -> None:
     except PluginLoadError as exc:
         click.echo(f"cannot start: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # the port is taken, the database is unreachable, ...
+        click.echo(f"cannot start: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.command("check-config")

@@ -7,6 +7,7 @@ at the content, and nothing written unless every check passed.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from gateway.signature import SignatureError, verify
 from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
 
+log = logging.getLogger("gateway.intake")
 ACCEPTED_TYPES = ("application/cloudevents+json", "application/json")
 
 
@@ -120,21 +122,32 @@ async def post_event(request: web.Request) -> web.Response:
 
     now = utcnow()
     plugins = app[appkeys.ROUTER].plugins_for(event["type"], event["data"])
-    (answer,) = await app[appkeys.STORE].accept(
-        [
-            NewEvent(
-                id=event["id"],
-                type=event["type"],
-                source=event["source"],
-                subject=event.get("subject"),
-                body_hash=canonical_hash(event),
-                envelope=event,
-                plugins=plugins,
-                received_at=now,
-                envelope_json=body.decode("utf-8"),
-            )
-        ]
-    )
+    try:
+        (answer,) = await app[appkeys.STORE].accept(
+            [
+                NewEvent(
+                    id=event["id"],
+                    type=event["type"],
+                    source=event["source"],
+                    subject=event.get("subject"),
+                    body_hash=canonical_hash(event),
+                    envelope=event,
+                    plugins=plugins,
+                    received_at=now,
+                    envelope_json=body.decode("utf-8"),
+                )
+            ]
+        )
+    except Exception:
+        log.exception("could not store event %s", event["id"])
+        metrics.events_rejected.labels("503").inc()
+        raise ProblemError(
+            503,
+            "Service Unavailable",
+            "the event could not be stored, so it was not accepted; send it again",
+            "store-unavailable",
+            headers={"Retry-After": "5"},
+        ) from None
     if answer.status == "conflict":
         metrics.events_rejected.labels("409").inc()
         return problem(

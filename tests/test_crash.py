@@ -142,3 +142,25 @@ def test_process_refuses_to_start_on_a_bad_plugin(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "plugins.ghost: no installed plugin is named 'ghost'" in result.stderr
     assert httpx  # keep the import for the async tests
+
+
+def test_process_says_why_it_cannot_listen(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = config_file(
+            tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", port, "http://127.0.0.1:9"
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "serve", "--config", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "cannot start: OSError" in result.stderr and "Traceback" not in result.stderr

@@ -229,3 +229,21 @@ async def test_body_shorter_than_its_content_length(gateway, caplog) -> None:  #
     assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert await _stored_count(app) == 0
     assert "unhandled error" not in caplog.text
+
+
+async def test_store_failure_is_a_503_and_nothing_accepted(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    portal, app = gateway
+    store = app[appkeys.STORE]
+
+    async def broken(batch):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(store, "_run", broken)
+    response = await portal.post_event(example("request.submitted"))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["type"] == "/problems/store-unavailable"
+    monkeypatch.undo()
+    assert await _stored_count(app) == 0

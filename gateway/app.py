@@ -8,6 +8,7 @@ order, so a failed start-up closes exactly what was opened.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +27,7 @@ from gateway.problems import ProblemError, problem
 from gateway.router import Router
 from gateway.schemas import EventSchemas
 from gateway.store import open_store
+from gateway.store.cache import Cache
 from gateway.store.models import utcnow
 from gateway.store.views import purge_payloads
 
@@ -79,6 +81,11 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
     host = app[appkeys.HOST]
     connectors, lookups, checks = {}, {}, {}
+    # each plugin's context now gets its namespace of the lookup cache, in the store just opened
+    app[appkeys.CONTEXTS] = {
+        name: dataclasses.replace(context, cache=Cache(app[appkeys.STORE], name))
+        for name, context in app[appkeys.CONTEXTS].items()
+    }
     try:
         for name, context in app[appkeys.CONTEXTS].items():
             connector = host.connector(context)

@@ -10,9 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from gateway.config import PluginSettings
+
+if TYPE_CHECKING:
+    from gateway.store.cache import Cache
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,5 @@ class PluginContext:
     settings: PluginSettings
     contracts_dir: Path
     logger: logging.Logger
+    #: the plugin's namespace of the gateway's lookup cache (None outside a running gateway, e.g. `gateway mocks`)
+    cache: Cache | None = None

@@ -128,6 +128,19 @@ class AttemptRow(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
 
 
+class CacheRow(Base):
+    """Answers a plugin may reuse for a while (look-ups that cost calls, like the tax registry's)."""
+
+    __tablename__ = "lookup_cache"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 events = EventRow.__table__
 deliveries = DeliveryRow.__table__
 attempts = AttemptRow.__table__
+lookup_cache = CacheRow.__table__

@@ -1,7 +1,56 @@
-"""Tax-registry plugin (issue 3, in progress): ΚΑΔ look-up over AADE's RgWsPublic2.
+"""Tax-registry plugin `taxis`: ΚΑΔ look-up over AADE's RgWsPublic2 and the fee-exemption verdict.
 
-Ready so far: the contract (contracts/taxis/RgWsPublic2.wsdl), the
-fee-exemption rule (`rule.py`) and the error-code mapping (`codes.py`). The
-hooks, connector and mock come next; until then no entry point names this
-package, so it cannot be enabled.
+Hook implementations only: the I/O is in `connector.py`, the answers'
+mapping in `mapping.py`, the rule in `rule.py`, the error codes in `codes.py`.
 """
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from gateway.config import PluginSettings
+from gateway.hookspecs import hookimpl
+from gateway.plugin_api import Connector, HealthCheck, Lookup, PluginContext
+from mocks.taxis import FakeRgWsPublic2
+from plugins.taxis.connector import TaxisConnector
+from plugins.taxis.settings import TaxisSettings
+
+
+@hookimpl
+def gateway_settings_model() -> type[PluginSettings]:
+    return TaxisSettings
+
+
+@hookimpl
+def gateway_connector(context: PluginContext) -> Connector:
+    return TaxisConnector(context)
+
+
+@hookimpl
+def gateway_lookups(context: PluginContext, connector: Connector) -> list[Lookup]:
+    assert isinstance(connector, TaxisConnector)
+    return [
+        Lookup(
+            "business", connector.lookup, "registry data, ΚΑΔ and fee-exemption verdict of an ΑΦΜ"
+        )
+    ]
+
+
+@hookimpl
+def gateway_health_check(context: PluginContext, connector: Connector) -> HealthCheck:
+    assert isinstance(connector, TaxisConnector)
+    return connector.health
+
+
+@hookimpl
+def gateway_mock(context: PluginContext) -> FakeRgWsPublic2:
+    assert isinstance(context.settings, TaxisSettings)
+    parts = urlsplit(context.settings.url)
+    mock = FakeRgWsPublic2(
+        parts.hostname or "127.0.0.1",
+        parts.port or 80,
+        context.settings.username,
+        context.settings.password,
+    )
+    mock.path = parts.path or mock.path
+    return mock

@@ -1,0 +1,57 @@
+"""RgWsPublic2 answers to the gateway's shapes; pure functions, no I/O.
+
+Registry data (what the cache keeps) is separate from the verdict, which is
+judged afresh against the list in force each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugins.taxis.rule import KINDS, Activity, AffectedList, judge, kad_code
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value).strip()
+
+
+def registry_data(record: Any) -> dict[str, Any]:
+    """The part of rg_ws_public2_result_rtType the gateway keeps (zeep object in, JSON-able dict out)."""
+    basic = record.basic_rec
+    if basic is None:
+        raise ValueError("the answer has neither an error nor a basic_rec")
+    items = (
+        record.firm_act_tab.item
+        if record.firm_act_tab is not None and record.firm_act_tab.item
+        else []
+    )
+    return {
+        "afm": _text(basic.afm),
+        "name": _text(basic.onomasia) or "",
+        "commercial_title": _text(basic.commer_title),
+        "active": str(basic.deactivation_flag).strip() == "1",
+        "stop_date": _text(basic.stop_date),
+        "kad": [
+            {
+                "code": kad_code(int(item.firm_act_code)),
+                "description": _text(item.firm_act_descr) or "",
+                "kind": KINDS.get(int(item.firm_act_kind), "other"),
+            }
+            for item in items
+        ],
+    }
+
+
+def verdict(data: dict[str, Any], rule: AffectedList) -> dict[str, Any]:
+    """The result shape of the issue: for the delivery, the derived event and the look-up alike."""
+    activities = [Activity(k["code"], k["description"], k["kind"]) for k in data["kad"]]
+    judged = judge(data["active"], activities, rule, data.get("stop_date"))
+    return {
+        "afm": data["afm"],
+        "name": data["name"],
+        "active": data["active"],
+        "kad": data["kad"],
+        "eligible": judged.eligible,
+        "reasons": judged.reasons,
+        "rule": judged.rule,
+    }

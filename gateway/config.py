@@ -216,6 +216,7 @@ def parse_settings(
     plugin_model: PluginModelLookup,
     known_event_types: frozenset[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    config_dir: Path | None = None,
 ) -> Settings:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     expanded, problems = expand_env(dict(raw), os.environ if environ is None else environ)
@@ -239,7 +240,8 @@ def parse_settings(
                 continue
             model = _UnknownPluginSettings
         try:
-            plugins[name] = model.model_validate(section)
+            # relative paths in a plugin's section are read from the config file's folder
+            plugins[name] = model.model_validate(section, context={"config_dir": config_dir})
         except ValidationError as exc:
             problems += _problems_from(exc, f"plugins.{name}")
 

@@ -12,6 +12,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.config import parse_settings
 from gateway.contracts import contracts_dir
@@ -36,34 +37,66 @@ def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         "GATEWAY_PORTAL_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         "GATEWAY_PORTAL_TOKEN": secrets.token_urlsafe(24),
         "GATEWAY_OPERATOR_TOKEN": secrets.token_urlsafe(24),
+        "TAXIS_USERNAME": "DEMO_USER",
+        "TAXIS_PASSWORD": secrets.token_urlsafe(12),
     }
     raw["gateway"]["listen"] = f"127.0.0.1:{free_port()}"
     raw["gateway"]["database_url"] = f"sqlite+aiosqlite:///{workdir / 'gateway.db'}"
     raw["gateway"]["log_level"] = "WARNING"
     for section in raw["plugins"].values():
-        for key in ("url", "health_url"):
-            if key in section:
-                section[key] = section[key].replace(
-                    ":9001", f":{free_port() if key == 'url' else 0}"
+        if "url" in section:
+            old = urlsplit(section["url"])
+            section["url"] = section["url"].replace(f":{old.port}", f":{free_port()}", 1)
+            if "health_url" in section:
+                section["health_url"] = section["health_url"].replace(
+                    f":{old.port}", f":{urlsplit(section['url']).port}", 1
                 )
         section["retry"] = {**section.get("retry", {}), "initial_delay": 0.5, "multiplier": 2}
-    hook = raw["plugins"]["webhook"]
-    hook["health_url"] = hook["url"].rsplit("/", 1)[0] + "/health"
     return raw, env
 
 
-def _describe(view: dict[str, Any]) -> list[str]:
+def _summary(result: dict[str, Any]) -> str:
+    if "eligible" in result:
+        verdict = "ELIGIBLE" if result["eligible"] else "not eligible"
+        return f"{result['name']} ({result['afm']}): {verdict}; {result['reasons'][0]}"
+    return json.dumps(result, ensure_ascii=False)
+
+
+async def _describe(portal: PortalClient, view: dict[str, Any], depth: int = 1) -> list[str]:
+    pad = "    " * depth
     lines = []
     for delivery in view["deliveries"]:
         attempts = delivery["attempts"]
-        line = f"    {delivery['plugin']}: {delivery['state']} after {attempts} attempt{'s' if attempts != 1 else ''}"
+        line = f"{pad}{delivery['plugin']}: {delivery['state']} after {attempts} attempt{'s' if attempts != 1 else ''}"
         failed = [h for h in delivery.get("history", []) if h["outcome"] not in ("succeeded", None)]
         if failed:
             line += f" (first failure: {failed[0]['error']})"
+        if delivery["state"] == "dead":
+            line += f": {delivery['last_error']}"
         lines.append(line)
         if delivery["result"] is not None:
-            lines.append(f"      answer: {json.dumps(delivery['result'], ensure_ascii=False)}")
-    return lines or ["    (no route sends this event anywhere)"]
+            lines.append(f"{pad}  answer: {_summary(delivery['result'])}")
+        for derived_id in delivery["emitted"]:
+            derived = await portal.wait_settled(derived_id)
+            lines.append(f"{pad}  -> derived {derived['type']} {derived_id}: {derived['status']}")
+            lines += await _describe(portal, derived, depth + 2)
+    return lines or [f"{pad}(no route sends this event anywhere)"]
+
+
+def _portal_events(schemas: EventSchemas) -> list[dict[str, Any]]:
+    """The portal examples, plus a fee exemption for a business that does not qualify."""
+    events = []
+    for path in sorted((contracts_dir() / "examples").glob("*.json")):
+        event = json.loads(path.read_text(encoding="utf-8"))
+        if event["type"] in schemas.portal_types:
+            events.append(event)
+            if event["type"] == "request.submitted":
+                other = json.loads(json.dumps(event))
+                other["id"], other["subject"] = "evt-req-0002", "request/REQ-2026-0002"
+                other["data"]["request_id"] = "REQ-2026-0002"
+                other["data"]["business"] = {"afm": "094014298", "name": "ΛΟΓΙΣΜΙΚΟ ΣΕΡΡΩΝ ΑΕ"}
+                events.append(other)
+    return events
 
 
 async def run_demo(keep: bool = False) -> int:
@@ -87,7 +120,7 @@ async def run_demo(keep: bool = False) -> int:
             mocks.append(mock)
     print(f"Mocks: {', '.join(f'{m.name} at {m.url}' for m in mocks)}")
     # one injected failure, so the demo also shows a retry
-    mocks[0].set_faults(fail_next=1)
+    next(m for m in mocks if m.name == "webhook").set_faults(fail_next=1)
     failures = 0
     try:
         async with running_gateway(settings, host) as (base_url, _app):
@@ -95,12 +128,8 @@ async def run_demo(keep: bool = False) -> int:
             portal = PortalClient(
                 base_url, env["GATEWAY_PORTAL_SECRET"], env["GATEWAY_PORTAL_TOKEN"]
             )
-            examples = sorted((contracts_dir() / "examples").glob("*.json"))
             posted = []
-            for path in examples:
-                event = json.loads(path.read_text(encoding="utf-8"))
-                if event["type"] not in schemas.portal_types:
-                    continue
+            for event in _portal_events(schemas):
                 response = await portal.post_event(event)
                 print(
                     f"POST {event['type']:<24} {event['id']:<18} -> {response.status_code} {response.json()}"
@@ -110,8 +139,12 @@ async def run_demo(keep: bool = False) -> int:
             for event_id in posted:
                 view = await portal.wait_settled(event_id)
                 print(f"{view['type']} {event_id}: {view['status']}")
-                print("\n".join(_describe(view)))
+                print("\n".join(await _describe(portal, view)))
                 failures += view["status"] != "delivered"
+            looked_up = await portal.get("/v1/lookups/business/090165560")
+            print(
+                f"\nGET /v1/lookups/business/090165560 -> {looked_up.status_code}: {_summary(looked_up.json())}"
+            )
             again = await portal.post_event(
                 json.loads((contracts_dir() / "examples" / "request.submitted.json").read_text())
             )
@@ -124,9 +157,7 @@ async def run_demo(keep: bool = False) -> int:
             await portal.aclose()
     finally:
         for mock in mocks:
-            print(
-                f"Mock {mock.name} received {len(mock.requests)} request(s); holds {len(mock.state().get('events', []))} event(s)"
-            )
+            print(f"Mock {mock.name} at {mock.url} received {len(mock.requests)} request(s)")
             await mock.stop()
         if keep:
             print(f"Kept {workdir}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -134,4 +135,6 @@ def load_settings(
 
     host = host or PluginHost()
     known = EventSchemas(contracts_dir() / "events").known_types
-    return parse_settings(read_toml(path), host.settings_model, known, environ)
+    return parse_settings(
+        read_toml(path), host.settings_model, known, environ, config_dir=Path(path).resolve().parent
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.config import PluginSettings
 from gateway.domain.afm import afm_problem
@@ -44,6 +44,15 @@ class TaxisSettings(PluginSettings):
         if value and (problem := afm_problem(value)):
             raise ValueError(problem)
         return value or None
+
+    @field_validator("affected_kad_file")
+    @classmethod
+    def _relative_to_config(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A relative path is read from the config file's folder, wherever the gateway was started."""
+        base = (info.context or {}).get("config_dir")
+        if value and base is not None and not Path(value).is_absolute():
+            return str(Path(base) / value)
+        return value
 
     @field_validator("affected_kad")
     @classmethod

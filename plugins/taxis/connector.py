@@ -9,6 +9,7 @@ call. The health check uses rgWsPublic2VersionInfo, which looks nobody up.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,16 @@ from plugins.taxis.mapping import registry_data, verdict
 from plugins.taxis.settings import TaxisSettings
 
 BINDING = "{http://rgwspublic2/RgWsPublic2Service}RgWsPublic2PortBinding"
+#: the HTTP status of the answer being read, for messages zeep does not carry it in (per task)
+_last_status: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "taxis_last_status", default=None
+)
+
+
+async def _remember_status(response: httpx.Response) -> None:
+    _last_status.set(response.status_code)
+
+
 HOSTILE = (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden)
 
 
@@ -52,7 +63,9 @@ class TaxisConnector:
         self.settings = settings
         self.rule = settings.rule()
         self.cache = context.cache
-        self.http = http or httpx.AsyncClient(timeout=settings.timeout)
+        self.http = http or httpx.AsyncClient(
+            timeout=settings.timeout, event_hooks={"response": [_remember_status]}
+        )
         options = zeep.Settings(
             strict=True,
             forbid_dtd=True,
@@ -141,10 +154,13 @@ class TaxisConnector:
 
     async def _soap(self, call: Any) -> Any:
         """Await one SOAP call; every way it can fail becomes a gateway error."""
+        _last_status.set(None)
         try:
             return await call
         except Fault as exc:
-            raise TransientError(f"SOAP Fault from the service: {exc.message}") from exc
+            status = _last_status.get()
+            shown = f" (HTTP {status})" if status and status != 500 else ""
+            raise TransientError(f"SOAP Fault from the service{shown}: {exc.message}") from exc
         except HOSTILE as exc:
             raise TransientError(
                 f"refused the service's answer: it carried a DTD or entities ({type(exc).__name__})"
@@ -164,6 +180,10 @@ class TaxisConnector:
             ) from exc
         except httpx.TransportError as exc:
             raise TransientError(f"{type(exc).__name__} talking to the service: {exc}") from exc
+        except zeep.exceptions.Error as exc:  # e.g. an element the contract does not have
+            raise TransientError(
+                f"the service's answer does not fit the contract: {type(exc).__name__}: {exc}"
+            ) from exc
 
     # -- health -------------------------------------------------------------------
 

@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from plugins.taxis.settings import TaxisSettings
+
+BASE = {"username": "u", "password": "p"}
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, "affected ΚΑΔ list is missing"),
+        ({"affected_kad": ["56.30"]}, "affected_kad_version is required"),
+        ({"affected_kad": ["5"], "affected_kad_version": "1"}, "2 to 8 digits"),
+        (
+            {"affected_kad": ["56.30"], "affected_kad_version": "1", "affected_kad_file": "x.toml"},
+            "not both",
+        ),
+        ({"affected_kad_file": "/nonexistent/list.toml"}, "does not exist"),
+        (
+            {"affected_kad": ["56.30"], "affected_kad_version": "1", "afm_called_by": "123456781"},
+            "check digit",
+        ),
+        (
+            {"affected_kad": ["56.30"], "affected_kad_version": "1", "cache_ttl": -1},
+            "greater than or equal",
+        ),
+        ({"affected_kad": ["56.30"], "affected_kad_version": "1", "colour": "red"}, "Extra inputs"),
+    ],
+)
+def test_bad_settings_say_why(changes: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        TaxisSettings.model_validate({**BASE, **changes})
+
+
+def test_credentials_are_required() -> None:
+    with pytest.raises(ValidationError, match="username"):
+        TaxisSettings.model_validate({"affected_kad": ["56.30"], "affected_kad_version": "1"})
+
+
+def test_list_file_relative_to_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "list.toml").write_text(
+        'name = "decision"\nversion = "2024-2"\ncodes = ["56.30"]\naccept_secondary = true\n'
+    )
+    settings = TaxisSettings.model_validate(
+        {**BASE, "affected_kad_file": "list.toml"}, context={"config_dir": tmp_path}
+    )
+    rule = settings.rule()
+    assert (rule.label, rule.prefixes, rule.accept_secondary) == (
+        "decision 2024-2",
+        ("5630",),
+        True,
+    )
+
+
+def test_bad_list_file(tmp_path: Path) -> None:
+    (tmp_path / "list.toml").write_text('name = "decision"\ncodes = ["56.30"]\n')
+    with pytest.raises(ValidationError, match="not a list file"):
+        TaxisSettings.model_validate({**BASE, "affected_kad_file": str(tmp_path / "list.toml")})
+
+
+def test_the_shipped_sample_list() -> None:
+    settings = TaxisSettings.model_validate(
+        {**BASE, "affected_kad_file": "taxis-affected-kad.sample.toml"},
+        context={"config_dir": ROOT},
+    )
+    assert settings.rule().label == "sample-affected-kad SAMPLE-2020-1"
+    assert "SAMPLE, NOT AN OFFICIAL LIST" in (ROOT / "taxis-affected-kad.sample.toml").read_text()

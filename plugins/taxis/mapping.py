@@ -18,7 +18,8 @@ def _text(value: Any) -> str | None:
 def registry_data(record: Any) -> dict[str, Any]:
     """The part of rg_ws_public2_result_rtType the gateway keeps (zeep object in, JSON-able dict out)."""
     basic = record.basic_rec
-    if basic is None:
+    # zeep turns <basic_rec xsi:nil="true"/> into an object whose fields are all None
+    if basic is None or basic.afm is None:
         raise ValueError("the answer has neither an error nor a basic_rec")
     items = (
         record.firm_act_tab.item

@@ -42,7 +42,7 @@ async def reset_postgres(url: str) -> None:
     store = await open_store(url)
     async with store.write() as connection:
         await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events RESTART IDENTITY CASCADE"
+            "TRUNCATE attempts, deliveries, events, lookup_cache RESTART IDENTITY CASCADE"
         )
     await store.close()
 

@@ -66,6 +66,7 @@ class TaxisConnector:
         self.http = http or httpx.AsyncClient(
             timeout=settings.timeout, event_hooks={"response": [_remember_status]}
         )
+        self._wsdl_http = httpx.Client()
         options = zeep.Settings(
             strict=True,
             forbid_dtd=True,
@@ -75,7 +76,8 @@ class TaxisConnector:
         )
         self.client = zeep.AsyncClient(
             str(context.contracts_dir / "taxis" / "RgWsPublic2.wsdl"),
-            transport=AsyncTransport(client=self.http, wsdl_client=httpx.Client()),
+            # the WSDL is a local file; this client only exists because zeep insists on one, and is closed with us
+            transport=AsyncTransport(client=self.http, wsdl_client=self._wsdl_http),
             wsse=UsernameToken(settings.username, settings.password),
             settings=options,
         )
@@ -198,3 +200,4 @@ class TaxisConnector:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        self._wsdl_http.close()

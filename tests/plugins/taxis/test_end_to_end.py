@@ -107,6 +107,9 @@ async def test_lookup_has_the_same_shape_and_is_cached(portal, registry) -> None
     delivered = (await portal.wait_settled(event["id"]))["deliveries"][0]["result"]
     first = await lookup(portal, CAFE.afm)
     assert first.status_code == 200 and first.json() == delivered
+    from tests.gateway.test_openapi import _validator
+
+    _validator("BusinessCheck").validate(first.json())
     assert registry.calls_by_afm[CAFE.afm] == 1  # the look-up reused the delivery's answer
     await lookup(portal, CAFE.afm)
     assert registry.calls_by_afm[CAFE.afm] == 1

@@ -108,7 +108,11 @@ async def run_demo(keep: bool = False) -> int:
     host = PluginHost()
     schemas = EventSchemas(contracts_dir() / "events")
     settings = parse_settings(
-        raw, host.settings_model, schemas.known_types, environ={**os.environ, **env}
+        raw,
+        host.settings_model,
+        schemas.known_types,
+        environ={**os.environ, **env},
+        config_dir=ROOT,
     )
     from gateway.app import plugin_contexts
 

@@ -31,11 +31,11 @@ from zeep.wsse.username import UsernameToken
 from gateway.domain.afm import afm_problem, normalize_afm
 from gateway.errors import (
     ConfigurationError,
-    ConnectionFailed,
     InvalidInputError,
     PermanentError,
     TransientError,
 )
+from gateway.http_errors import http_failures_as
 from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
 from plugins.taxis.codes import error_for
 from plugins.taxis.mapping import registry_data, verdict
@@ -158,7 +158,8 @@ class TaxisConnector:
         """Await one SOAP call; every way it can fail becomes a gateway error."""
         _last_status.set(None)
         try:
-            return await call
+            with http_failures_as(self.settings.url):
+                return await call
         except Fault as exc:
             status = _last_status.get()
             shown = f" (HTTP {status})" if status and status != 500 else ""
@@ -174,14 +175,6 @@ class TaxisConnector:
             raise TransientError(
                 f"HTTP {exc.status_code} from the service: {str(exc.message)[:300]}"
             ) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ConnectionFailed(f"cannot reach {self.settings.url}: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise TransientError(
-                f"the service did not answer in time ({type(exc).__name__})"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"{type(exc).__name__} talking to the service: {exc}") from exc
         except zeep.exceptions.Error as exc:  # e.g. an element the contract does not have
             raise TransientError(
                 f"the service's answer does not fit the contract: {type(exc).__name__}: {exc}"

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from gateway.errors import ConnectionFailed, PermanentError, ThrottledError, TransientError
+from gateway.errors import PermanentError, ThrottledError, TransientError
+from gateway.http_errors import http_failures_as
 from gateway.plugin_api import DeliveryResult, Event, Health
 from gateway.signature import signed_headers
 from plugins.webhook.settings import WebhookSettings
@@ -51,14 +52,8 @@ class WebhookConnector:
         headers = {"Content-Type": "application/cloudevents+json", "Idempotency-Key": key}
         if self.settings.secret:
             headers.update(signed_headers(self.settings.secret, key, body))
-        try:
+        with http_failures_as(self.settings.url):
             response = await self.client.post(self.settings.url, content=body, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ConnectionFailed(f"cannot reach {self.settings.url}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(
-                f"{type(exc).__name__} talking to {self.settings.url}: {exc}"
-            ) from exc
         text = response.text[:500]
         if response.status_code == 429:
             raise ThrottledError(

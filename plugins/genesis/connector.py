@@ -1,0 +1,128 @@
+"""Talking to GENESIS over our SOAP contract: receipts posted once, debts looked up, contacts kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import zeep
+from lxml.etree import XMLSyntaxError
+from zeep.exceptions import Fault, TransportError
+from zeep.proxy import AsyncServiceProxy
+from zeep.transports import AsyncTransport
+from zeep.wsse.username import UsernameToken
+
+from gateway.domain.afm import afm_problem, normalize_afm
+from gateway.errors import InvalidInputError, PermanentError, TransientError
+from gateway.http_errors import http_failures_as
+from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
+from plugins.genesis.mapping import debts_result, receipt_request, receipt_result
+from plugins.genesis.settings import GenesisSettings
+
+NS = "urn:gateway:genesis:v1"
+BINDING = f"{{{NS}}}GenesisBinding"
+#: error codes that mean "the request is wrong": retrying cannot help (our contract's assumption)
+FINAL = {"UNKNOWN_RF", "AMOUNT_MISMATCH", "INVALID_REQUEST"}
+
+
+class GenesisConnector:
+    def __init__(self, context: PluginContext) -> None:
+        settings = context.settings
+        assert isinstance(settings, GenesisSettings)
+        self.settings = settings
+        self.cache = context.cache
+        self.http = httpx.AsyncClient(timeout=settings.timeout)
+        self._wsdl_http = httpx.Client()  # zeep insists on one; the WSDL is a local file
+        wsse = UsernameToken(settings.username, settings.password) if settings.username else None
+        self.client = zeep.AsyncClient(
+            str(context.contracts_dir / "genesis" / "genesis.wsdl"),
+            transport=AsyncTransport(client=self.http, wsdl_client=self._wsdl_http),
+            wsse=wsse,
+            settings=zeep.Settings(
+                strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            ),
+        )
+        self.service = AsyncServiceProxy(
+            self.client, self.client.wsdl.bindings[BINDING], address=settings.url
+        )
+
+    async def deliver(self, event: Event) -> DeliveryResult:
+        data = event.data
+        if event.type == "payment.completed":
+            answer = await self._soap(self.service.PostReceipt(**receipt_request(data)))
+            result = receipt_result(answer.Receipt)
+            derived = {**result, "payer": data["payer"]}
+            if "locale" in data:
+                derived["locale"] = data["locale"]
+            return DeliveryResult(
+                result={**result, "duplicate": bool(answer.Duplicate)},
+                emit=[Emit("payment.recorded", derived)],
+            )
+        if event.type == "payment.failed":
+            return DeliveryResult(result={"posted": False, "reason": data.get("reason")})
+        if event.type == "request.submitted":
+            citizen = data.get("citizen") or {}
+            if not self.settings.sync_contacts or not citizen.get("email"):
+                return DeliveryResult(result={"contact": "not synced"})
+            changed = await self._soap(
+                self.service.UpsertContact(
+                    Afm=citizen["afm"], Email=citizen["email"], FullName=citizen.get("full_name")
+                )
+            )
+            return DeliveryResult(result={"contact": "updated" if changed else "unchanged"})
+        raise PermanentError(
+            f"the genesis plugin does not handle {event.type} events; check the routes"
+        )
+
+    async def debts(self, afm: str, query: Any) -> dict[str, Any]:
+        problem = afm_problem(afm)
+        if problem:
+            raise InvalidInputError(f"{afm!r}: {problem}")
+        afm = normalize_afm(afm)
+        category = (query.get("category") or "").strip() or None
+        key = f"{afm}:{category or ''}"
+        if self.cache is not None and self.settings.debts_cache_ttl > 0:
+            cached = await self.cache.get(key)
+            if cached is not None:
+                return cached
+        found = await self._soap(self.service.ListDebts(Afm=afm, Category=category))
+        result = debts_result(afm, found or [])
+        if self.cache is not None and self.settings.debts_cache_ttl > 0:
+            await self.cache.put(key, result, self.settings.debts_cache_ttl)
+        return result
+
+    async def _soap(self, call: Any) -> Any:
+        try:
+            with http_failures_as(self.settings.url):
+                return await call
+        except Fault as exc:
+            code = None
+            if exc.detail is not None:
+                code = exc.detail.findtext(f"{{{NS}}}ErrorCode")
+            message = f"GENESIS: {exc.message}" + (f" ({code})" if code else "")
+            if code == "INVALID_AFM":
+                raise InvalidInputError(message, code=code) from exc
+            if code in FINAL:
+                raise PermanentError(message, code=code) from exc
+            raise TransientError(message, code=code) from exc
+        except (XMLSyntaxError, zeep.exceptions.XMLSyntaxError) as exc:
+            raise TransientError(f"GENESIS answered with malformed XML: {exc}") from exc
+        except TransportError as exc:
+            raise TransientError(
+                f"HTTP {exc.status_code} from GENESIS: {str(exc.message)[:300]}"
+            ) from exc
+        except zeep.exceptions.Error as exc:
+            raise TransientError(
+                f"GENESIS's answer does not fit the contract: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def health(self) -> Health:
+        try:
+            version = await self._soap(self.service.VersionInfo())
+        except Exception as exc:
+            return Health(False, str(exc))
+        return Health(True, str(version))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self._wsdl_http.close()

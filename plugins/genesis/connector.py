@@ -96,9 +96,12 @@ class GenesisConnector:
             with http_failures_as(self.settings.url):
                 return await call
         except Fault as exc:
-            code = None
-            if exc.detail is not None:
-                code = exc.detail.findtext(f"{{{NS}}}ErrorCode")
+            # zeep gives the detail as an element, or as raw bytes when the answer was not a SOAP Fault
+            code = (
+                exc.detail.findtext(f"{{{NS}}}ErrorCode")
+                if hasattr(exc.detail, "findtext")
+                else None
+            )
             message = f"GENESIS: {exc.message}" + (f" ({code})" if code else "")
             if code == "INVALID_AFM":
                 raise InvalidInputError(message, code=code) from exc

@@ -56,6 +56,8 @@ def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _summary(result: dict[str, Any]) -> str:
+    if "receipt_number" in result:
+        return f"receipt {result['receipt_number']} for {result['amount']} EUR ({result['rf_code']}), posted {result['posted_at']}"
     if "eligible" in result:
         verdict = "ELIGIBLE" if result["eligible"] else "not eligible"
         return f"{result['name']} ({result['afm']}): {verdict}; {result['reasons'][0]}"
@@ -149,6 +151,14 @@ async def run_demo(keep: bool = False) -> int:
             print(
                 f"\nGET /v1/lookups/business/090165560 -> {looked_up.status_code}: {_summary(looked_up.json())}"
             )
+            owed = (await portal.get("/v1/lookups/debts/094259216")).json()
+            print(
+                f"GET /v1/lookups/debts/094259216 -> total {owed['total']} EUR, no debt: {owed['no_debt']}"
+            )
+            for debt in owed["debts"]:
+                print(
+                    f"    {debt['category']:<18} {debt['amount']:>8} EUR  {debt['rf_code']}  due {debt['due_date']}"
+                )
             again = await portal.post_event(
                 json.loads((contracts_dir() / "examples" / "request.submitted.json").read_text())
             )

@@ -110,6 +110,9 @@ async def test_failed_payment_and_contact_sync(portal, genesis) -> None:  # type
 
 async def test_debt_lookup_filters_caches_and_reflects_payments(portal, genesis) -> None:  # type: ignore[no-untyped-def]
     everything = (await debts(portal, "094259216")).json()
+    from tests.gateway.test_openapi import _validator
+
+    _validator("Debts").validate(everything)
     assert (
         everything["total"] == "223.60"
         and everything["no_debt"] is False

@@ -29,7 +29,10 @@ def gateway_connector(context: PluginContext) -> Connector:
 @hookimpl
 def gateway_lookups(context: PluginContext, connector: Connector) -> list[Lookup]:
     assert isinstance(connector, GenesisConnector)
-    return [Lookup("debts", connector.debts, "confirmed debts of an ΑΦΜ, ?category=TAP to filter")]
+    return [
+        Lookup("debts", connector.debts, "confirmed debts of an ΑΦΜ, ?category=TAP to filter"),
+        Lookup("receipts", connector.receipt, "the receipt GENESIS holds for a portal payment id"),
+    ]
 
 
 @hookimpl

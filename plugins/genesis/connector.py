@@ -13,7 +13,7 @@ from zeep.transports import AsyncTransport
 from zeep.wsse.username import UsernameToken
 
 from gateway.domain.afm import afm_problem, normalize_afm
-from gateway.errors import InvalidInputError, PermanentError, TransientError
+from gateway.errors import InvalidInputError, NotFoundError, PermanentError, TransientError
 from gateway.http_errors import http_failures_as
 from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
 from plugins.genesis.mapping import debts_result, receipt_request, receipt_result
@@ -90,6 +90,13 @@ class GenesisConnector:
         if self.cache is not None and self.settings.debts_cache_ttl > 0:
             await self.cache.put(key, result, self.settings.debts_cache_ttl)
         return result
+
+    async def receipt(self, payment_id: str, _query: Any) -> dict[str, Any]:
+        """The receipt GENESIS holds for a portal payment, or NotFoundError."""
+        found = await self._soap(self.service.GetReceipt(PaymentId=payment_id))
+        if found is None:
+            raise NotFoundError(f"GENESIS holds no receipt for payment {payment_id!r}")
+        return receipt_result(found)
 
     async def _soap(self, call: Any) -> Any:
         try:

@@ -217,3 +217,14 @@ def test_settings_need_a_url() -> None:
         GenesisSettings.model_validate({"url": URL, "debts_cache_ttl": -1})
     assert GenesisSettings(url=URL).sync_contacts is True
     assert isinstance(Decimal("1"), Decimal)
+
+
+async def test_receipt_by_payment_id(respx_mock, connector) -> None:  # type: ignore[no-untyped-def]
+    from gateway.errors import NotFoundError
+
+    respx_mock.post(URL).mock(return_value=answer("GetReceiptResponse", RECEIPT))
+    assert (await connector.receipt("PAY-1", {}))["receipt_number"] == "ΓΡ-2026-000154"
+    assert sent(respx_mock) == {"_op": "GetReceipt", "PaymentId": "PAY-1"}
+    respx_mock.post(URL).mock(return_value=answer("GetReceiptResponse", ""))
+    with pytest.raises(NotFoundError, match="no receipt for payment 'PAY-2'"):
+        await connector.receipt("PAY-2", {})

@@ -79,6 +79,16 @@ async def test_payment_is_recorded_once_and_announced(portal, genesis, receiver)
     (second,) = (await portal.wait_settled(again["id"]))["deliveries"]
     assert second["result"]["receipt_number"] == receipt and second["result"]["duplicate"] is True
     assert len(genesis.receipts) == 1 and genesis.posts == 1
+    looked_up = await portal.client.get(
+        f"{portal.base_url}/v1/lookups/receipts/{event['data']['payment_id']}",
+        headers={"Authorization": f"Bearer {PORTAL_TOKEN}"},
+    )
+    assert looked_up.json()["receipt_number"] == receipt
+    missing = await portal.client.get(
+        f"{portal.base_url}/v1/lookups/receipts/NOPE",
+        headers={"Authorization": f"Bearer {PORTAL_TOKEN}"},
+    )
+    assert missing.status_code == 404
 
 
 async def test_unknown_rf_and_overpayment_are_dead_with_genesis_words(portal) -> None:  # type: ignore[no-untyped-def]

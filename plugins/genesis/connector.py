@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import zeep
 from lxml.etree import XMLSyntaxError
 from zeep.exceptions import Fault, TransportError
-from zeep.proxy import AsyncServiceProxy
-from zeep.transports import AsyncTransport
 from zeep.wsse.username import UsernameToken
 
 from gateway.domain.afm import afm_problem, normalize_afm
 from gateway.errors import InvalidInputError, NotFoundError, PermanentError, TransientError
 from gateway.http_errors import http_failures_as
 from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
+from gateway.soap import SoapService
 from plugins.genesis.mapping import debts_result, receipt_request, receipt_result
 from plugins.genesis.settings import GenesisSettings
 
@@ -31,20 +29,15 @@ class GenesisConnector:
         assert isinstance(settings, GenesisSettings)
         self.settings = settings
         self.cache = context.cache
-        self.http = httpx.AsyncClient(timeout=settings.timeout)
-        self._wsdl_http = httpx.Client()  # zeep insists on one; the WSDL is a local file
         wsse = UsernameToken(settings.username, settings.password) if settings.username else None
-        self.client = zeep.AsyncClient(
-            str(context.contracts_dir / "genesis" / "genesis.wsdl"),
-            transport=AsyncTransport(client=self.http, wsdl_client=self._wsdl_http),
-            wsse=wsse,
-            settings=zeep.Settings(
-                strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
-            ),
+        self.soap = SoapService(
+            context.contracts_dir / "genesis" / "genesis.wsdl",
+            BINDING,
+            settings.url,
+            settings.timeout,
+            wsse,
         )
-        self.service = AsyncServiceProxy(
-            self.client, self.client.wsdl.bindings[BINDING], address=settings.url
-        )
+        self.service = self.soap.service
 
     async def deliver(self, event: Event) -> DeliveryResult:
         data = event.data
@@ -134,5 +127,4 @@ class GenesisConnector:
         return Health(True, str(version))
 
     async def aclose(self) -> None:
-        await self.http.aclose()
-        self._wsdl_http.close()
+        await self.soap.aclose()

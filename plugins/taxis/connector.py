@@ -9,11 +9,9 @@ call. The health check uses rgWsPublic2VersionInfo, which looks nobody up.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import zeep
 from lxml.etree import XMLSyntaxError
 from zeep.exceptions import (
@@ -24,8 +22,6 @@ from zeep.exceptions import (
     TransportError,
 )
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
-from zeep.proxy import AsyncServiceProxy
-from zeep.transports import AsyncTransport
 from zeep.wsse.username import UsernameToken
 
 from gateway.domain.afm import afm_problem, normalize_afm
@@ -37,54 +33,31 @@ from gateway.errors import (
 )
 from gateway.http_errors import http_failures_as
 from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
+from gateway.soap import SoapService, last_status
 from plugins.taxis.codes import error_for
 from plugins.taxis.mapping import registry_data, verdict
 from plugins.taxis.settings import TaxisSettings
 
 BINDING = "{http://rgwspublic2/RgWsPublic2Service}RgWsPublic2PortBinding"
-#: the HTTP status of the answer being read, for messages zeep does not carry it in (per task)
-_last_status: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "taxis_last_status", default=None
-)
-
-
-async def _remember_status(response: httpx.Response) -> None:
-    _last_status.set(response.status_code)
-
-
 HOSTILE = (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden)
 
 
 class TaxisConnector:
-    def __init__(self, context: PluginContext, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, context: PluginContext) -> None:
         settings = context.settings
         assert isinstance(settings, TaxisSettings)
         self.name = context.name
         self.settings = settings
         self.rule = settings.rule()
         self.cache = context.cache
-        self.http = http or httpx.AsyncClient(
-            timeout=settings.timeout, event_hooks={"response": [_remember_status]}
+        self.soap = SoapService(
+            context.contracts_dir / "taxis" / "RgWsPublic2.wsdl",
+            BINDING,
+            settings.url,
+            settings.timeout,
+            UsernameToken(settings.username, settings.password),
         )
-        self._wsdl_http = httpx.Client()
-        options = zeep.Settings(
-            strict=True,
-            forbid_dtd=True,
-            forbid_entities=True,
-            forbid_external=True,
-            xml_huge_tree=False,
-        )
-        self.client = zeep.AsyncClient(
-            str(context.contracts_dir / "taxis" / "RgWsPublic2.wsdl"),
-            # the WSDL is a local file; this client only exists because zeep insists on one, and is closed with us
-            transport=AsyncTransport(client=self.http, wsdl_client=self._wsdl_http),
-            wsse=UsernameToken(settings.username, settings.password),
-            settings=options,
-        )
-        # AsyncClient.create_service would build the synchronous proxy; bind the async one to our endpoint
-        self.service = AsyncServiceProxy(
-            self.client, self.client.wsdl.bindings[BINDING], address=settings.url
-        )
+        self.service = self.soap.service
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         #: the last configuration fault the service reported; /readyz shows it until a call succeeds
         self.configuration_fault: str | None = None
@@ -156,12 +129,12 @@ class TaxisConnector:
 
     async def _soap(self, call: Any) -> Any:
         """Await one SOAP call; every way it can fail becomes a gateway error."""
-        _last_status.set(None)
+        self.soap.reset_status()
         try:
             with http_failures_as(self.settings.url):
                 return await call
         except Fault as exc:
-            status = _last_status.get()
+            status = last_status()
             shown = f" (HTTP {status})" if status and status != 500 else ""
             raise TransientError(f"SOAP Fault from the service{shown}: {exc.message}") from exc
         except HOSTILE as exc:
@@ -192,5 +165,4 @@ class TaxisConnector:
         return Health(True, str(version))
 
     async def aclose(self) -> None:
-        await self.http.aclose()
-        self._wsdl_http.close()
+        await self.soap.aclose()

@@ -148,6 +148,12 @@ async def test_bad_query_parameters(portal, params: dict, path: str) -> None:  #
     assert response.json()["errors"][0]["path"] == path
 
 
+@pytest.mark.parametrize("limit", ["0", "1001", "ten", "-5"])
+async def test_bad_dead_letter_limit(portal, limit: str) -> None:  # type: ignore[no-untyped-def]
+    response = await _get(portal, "/v1/dead-letters", OPERATOR_TOKEN, limit=limit)
+    assert response.status_code == 400 and response.json()["errors"][0]["path"] == "query.limit"
+
+
 async def test_metrics_count_what_happened(portal) -> None:  # type: ignore[no-untyped-def]
     event = example("request.submitted")
     await portal.post_event(event)

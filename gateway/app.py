@@ -8,7 +8,6 @@ order, so a failed start-up closes exactly what was opened.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,7 +25,7 @@ from gateway.plugins import PluginHost, PluginLoadError
 from gateway.problems import ProblemError, problem
 from gateway.router import Router
 from gateway.schemas import EventSchemas
-from gateway.store import open_store
+from gateway.store import Store, open_store
 from gateway.store.cache import Cache
 from gateway.store.models import utcnow
 from gateway.store.views import purge_payloads
@@ -61,10 +60,15 @@ async def problem_middleware(
         )
 
 
-def plugin_contexts(settings: Settings) -> dict[str, PluginContext]:
+def plugin_contexts(settings: Settings, store: Store | None = None) -> dict[str, PluginContext]:
+    """What each enabled plugin is built with; the lookup cache only where there is a store."""
     return {
         name: PluginContext(
-            name, cfg, contracts_dir(), logging.getLogger(f"gateway.plugins.{name}")
+            name,
+            cfg,
+            contracts_dir(),
+            logging.getLogger(f"gateway.plugins.{name}"),
+            Cache(store, name) if store is not None else None,
         )
         for name, cfg in settings.enabled_plugins().items()
     }
@@ -81,13 +85,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
     host = app[appkeys.HOST]
     connectors, lookups, checks = {}, {}, {}
-    # each plugin's context now gets its namespace of the lookup cache, in the store just opened
-    app[appkeys.CONTEXTS] = {
-        name: dataclasses.replace(context, cache=Cache(app[appkeys.STORE], name))
-        for name, context in app[appkeys.CONTEXTS].items()
-    }
     try:
-        for name, context in app[appkeys.CONTEXTS].items():
+        for name, context in plugin_contexts(app[appkeys.SETTINGS], app[appkeys.STORE]).items():
             connector = host.connector(context)
             connectors[name] = connector
             for lookup in host.lookups(context, connector):
@@ -180,7 +179,6 @@ def create_app(settings: Settings, host: PluginHost | None = None) -> web.Applic
     app[appkeys.SCHEMAS] = EventSchemas(contracts_dir() / "events")
     app[appkeys.ROUTER] = Router(settings.routes, settings.enabled_plugins())
     app[appkeys.METRICS] = Metrics()
-    app[appkeys.CONTEXTS] = plugin_contexts(settings)
     app.cleanup_ctx.extend([_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx])
     app.on_startup.append(_freeze_gc)
     app.router.add_post("/v1/events", intake.post_event)

@@ -177,7 +177,7 @@ class PluginLane:
         except asyncio.CancelledError:
             outcome = "interrupted"
             await asyncio.shield(
-                self._fail(claim, outcome, "Interrupted", "stopped during shutdown", now=True)
+                self._fail(claim, outcome, "Interrupted", "stopped during shutdown", wait=0.0)
             )
             raise
         except LeaseLost:
@@ -221,16 +221,14 @@ class PluginLane:
         *,
         dead: bool = False,
         wait: float | None = None,
-        now: bool = False,
     ) -> None:
+        """Record a failed attempt: dead, or retried after `wait` seconds (not counted), or by the schedule."""
         current = utcnow()
-        counts = wait is None and not now
+        counts = wait is None
         if dead:
             retry_at = None
         elif wait is not None:
             retry_at = current + timedelta(seconds=wait)
-        elif now:
-            retry_at = current
         else:
             retry_at = next_attempt_at(
                 self.settings.retry, claim.failures + 1, claim.created_at, current

@@ -145,8 +145,11 @@ class MockBackend:
             self._runner = None
 
     def set_faults(self, **values: Any) -> None:
-        self.faults = Faults.parse(values)
-        self._rng = random.Random(self.faults.seed)
+        self._apply_faults(Faults.parse(values))
+
+    def _apply_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
 
     def reset(self) -> None:
         self.faults = Faults()
@@ -204,7 +207,7 @@ class MockBackend:
 
     async def _admin_set_faults(self, request: web.Request) -> web.Response:
         try:
-            self.set_faults(**Faults.parse(await request.json()).__dict__)
+            self._apply_faults(Faults.parse(await request.json()))
         except (ValueError, TypeError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(asdict(self.faults))

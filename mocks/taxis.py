@@ -11,7 +11,7 @@ and secondary ΚΑΔ on and off the sample list, and one ΑΦΜ per error code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,6 @@ class Business:
     doy_descr: str = "ΣΕΡΡΩΝ"
     address: tuple[str, str, str, str] = ("ΜΕΡΑΡΧΙΑΣ", "12", "62122", "ΣΕΡΡΕΣ")
     legal_status: str = "ΙΚΕ"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 KIND_DESCR = {1: "ΚΥΡΙΑ", 2: "ΔΕΥΤΕΡΕΥΟΥΣΑ", 3: "ΛΟΙΠΗ", 4: "ΒΟΗΘΗΤΙΚΗ"}

@@ -6,7 +6,6 @@ import asyncio
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from gateway.demo import free_port
@@ -141,7 +140,6 @@ def test_process_refuses_to_start_on_a_bad_plugin(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "plugins.ghost: no installed plugin is named 'ghost'" in result.stderr
-    assert httpx  # keep the import for the async tests
 
 
 def test_process_says_why_it_cannot_listen(tmp_path: Path) -> None:

@@ -122,7 +122,6 @@ class Store:
                 json_deserializer=orjson.loads,
             )
             self.read_engine = self.write_engine
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._sync_engine = _sqlite_sync_engine(url) if self.is_sqlite else None
         self._sync_connection: Connection | None = None
         self._thread = (
@@ -236,9 +235,11 @@ class Store:
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction, committed on leaving the block."""
-        lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self.write_engine.begin() as connection:
+        """One write transaction outside the writer (migrations, tests).
+
+        On SQLite it begins with BEGIN IMMEDIATE, so it waits its turn against the writer thread.
+        """
+        async with self.write_engine.begin() as connection:
             yield connection
 
     @contextlib.asynccontextmanager

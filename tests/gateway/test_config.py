@@ -136,9 +136,6 @@ def test_check_config_command(tmp_path: Path) -> None:
 
 
 def test_plugin_that_fails_to_import_is_named(sqlite_url: str) -> None:
-    class Broken:
-        pass
-
     host = PluginHost(extra={})
     host._entry_points["broken"] = type(
         "EP", (), {"load": staticmethod(lambda: 1 / 0), "value": "x", "dist": None}

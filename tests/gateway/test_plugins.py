@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.app import create_app, plugin_contexts
+from gateway.app import plugin_contexts
 from gateway.config import PluginSettings
 from gateway.hookspecs import hookimpl
 from gateway.plugin_api import Health, Lookup
@@ -160,4 +160,3 @@ async def test_startup_error_closes_what_was_opened(sqlite_url: str) -> None:
         async with running_gateway(settings, host):
             pass
     assert good.connector.closed
-    assert create_app(settings, host) is not None

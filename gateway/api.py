@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import appkeys
+from gateway import appkeys, settlement
 from gateway.auth import require
 from gateway.errors import (
     ConfigurationError,
@@ -93,6 +93,73 @@ async def replay_event(request: web.Request) -> web.Response:
         raise _not_found(event_id)
     request.app[appkeys.DISPATCHER].notify(plugins)
     return web.json_response({"id": event_id, "replayed": plugins}, status=202 if plugins else 200)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProblemError(
+            400, "Bad request body", "send a JSON object of the facts", "malformed-json"
+        )
+    return body
+
+
+def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
+    if isinstance(exc, InvalidInputError):
+        return ProblemError(422, "Invalid input", exc.message, "invalid-input", plugin=plugin)
+    if isinstance(exc, settlement.NoSuchDelivery):
+        return ProblemError(404, "Not Found", str(exc), "not-found")
+    if isinstance(exc, settlement.NotInDoubt):
+        return ProblemError(409, "Not in doubt", str(exc), "not-in-doubt", plugin=plugin)
+    return ProblemError(409, "Cannot settle", str(exc), "cannot-settle", plugin=plugin)
+
+
+@require("operator")
+async def confirm_delivery(request: web.Request) -> web.Response:
+    """An operator read in the backend what an in-doubt attempt did; settle it as succeeded."""
+    event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    facts = await _json_object(request)
+    app = request.app
+    try:
+        result, created = await settlement.confirm(
+            app[appkeys.STORE],
+            plugin,
+            app[appkeys.CONNECTORS].get(plugin),
+            event_id,
+            facts,
+            app[appkeys.SCHEMAS],
+            app[appkeys.ROUTER].plugins_for,
+        )
+    except (InvalidInputError, settlement.NotInDoubt, settlement.CannotSettle) as exc:
+        raise _settle_problem(exc, plugin) from None
+    app[appkeys.DISPATCHER].notify({p for item in created for p in item.plugins})
+    return web.json_response(
+        {
+            "id": event_id,
+            "plugin": plugin,
+            "state": "succeeded",
+            "result": result,
+            "emitted": [item.id for item in created],
+        }
+    )
+
+
+@require("operator")
+async def release_delivery(request: web.Request) -> web.Response:
+    """An operator found nothing in the backend: send the in-doubt delivery again."""
+    event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    app = request.app
+    try:
+        await settlement.release(
+            app[appkeys.STORE], plugin, app[appkeys.CONNECTORS].get(plugin), event_id
+        )
+    except (settlement.NotInDoubt, settlement.CannotSettle) as exc:
+        raise _settle_problem(exc, plugin) from None
+    app[appkeys.DISPATCHER].notify([plugin])
+    return web.json_response({"id": event_id, "plugin": plugin, "state": "pending"}, status=202)
 
 
 @require("operator")

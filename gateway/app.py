@@ -185,6 +185,8 @@ def create_app(settings: Settings, host: PluginHost | None = None) -> web.Applic
     app.router.add_get("/v1/events", api.list_events)
     app.router.add_get("/v1/events/{event_id}", api.get_event)
     app.router.add_post("/v1/events/{event_id}/replay", api.replay_event)
+    app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/confirm", api.confirm_delivery)
+    app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/release", api.release_delivery)
     app.router.add_get("/v1/dead-letters", api.dead_letters)
     app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
     app.router.add_get("/healthz", api.healthz)

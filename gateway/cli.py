@@ -234,6 +234,103 @@ def events_replay(config_path: str, event_id: str) -> None:
     )
 
 
+@main.group()
+def deliveries() -> None:
+    """Settle a delivery in doubt (outcome_unknown): confirm what the backend did, or release it."""
+
+
+async def _with_plugin(
+    config_path: str, plugin: str, work: Callable[[Any, Any, Settings], Awaitable[T]]
+) -> T:
+    """The store and the one plugin's connector, built as the gateway builds them."""
+    from gateway.app import plugin_contexts
+    from gateway.store import open_store
+
+    host = PluginHost()
+    settings = _settings(config_path, host)
+    store = await open_store(settings.gateway.database_url)
+    connector = None
+    try:
+        context = plugin_contexts(settings, store).get(plugin)
+        connector = host.connector(context) if context is not None else None
+        return await work(store, connector, settings)
+    finally:
+        if connector is not None:
+            await connector.aclose()
+        await store.close()
+
+
+def _facts(pairs: tuple[str, ...]) -> dict[str, str]:
+    facts = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="FACTS")
+        facts[key] = value
+    return facts
+
+
+def _settle(call: Callable[[], Awaitable[T]]) -> T:
+    """Run a settlement; say why it cannot be done instead of a traceback."""
+    from gateway.errors import InvalidInputError
+    from gateway.settlement import CannotSettle, NotInDoubt
+
+    try:
+        return _run(call)
+    except InvalidInputError as exc:
+        click.echo(f"refused: {exc.message}", err=True)
+    except (NotInDoubt, CannotSettle, PluginLoadError) as exc:
+        click.echo(f"cannot settle: {exc}", err=True)
+    sys.exit(1)
+
+
+@deliveries.command("confirm")
+@config_option
+@click.argument("event_id")
+@click.argument("plugin")
+@click.argument("facts", nargs=-1, required=True)
+def deliveries_confirm(
+    config_path: str, event_id: str, plugin: str, facts: tuple[str, ...]
+) -> None:
+    """Settle as succeeded with what the backend holds, e.g. protocol_number=28640 protocol_date=2026-11-22."""
+    from gateway.contracts import contracts_dir
+    from gateway.router import Router
+    from gateway.schemas import EventSchemas
+    from gateway.settlement import confirm
+
+    given = _facts(facts)
+
+    async def work(store: Any, connector: Any, settings: Settings) -> Any:
+        router = Router(settings.routes, settings.enabled_plugins())
+        schemas = EventSchemas(contracts_dir() / "events")
+        return await confirm(store, plugin, connector, event_id, given, schemas, router.plugins_for)
+
+    result, created = _settle(lambda: _with_plugin(config_path, plugin, work))
+    click.echo(
+        f"confirmed: {plugin} delivery of {event_id} succeeded with {json.dumps(result, ensure_ascii=False)}"
+    )
+    for item in created:
+        click.echo(f"emitted {item.type} {item.id} → {', '.join(item.plugins) or 'no plugin'}")
+
+
+@deliveries.command("release")
+@config_option
+@click.argument("event_id")
+@click.argument("plugin")
+def deliveries_release(config_path: str, event_id: str, plugin: str) -> None:
+    """The backend holds nothing: send the delivery again (a running gateway picks it up)."""
+    from gateway.settlement import release
+
+    _settle(
+        lambda: _with_plugin(
+            config_path,
+            plugin,
+            lambda store, connector, _s: release(store, plugin, connector, event_id),
+        )
+    )
+    click.echo(f"released: {plugin} delivery of {event_id} is due now")
+
+
 @main.command("dead-letters")
 @config_option
 @click.option("--plugin")
@@ -255,7 +352,13 @@ def dead_letters(config_path: str, plugin: str | None, limit: int, as_json: bool
         click.echo("no dead letters")
     for item in items:
         click.echo(
-            f"{item['dead_since']}  {item['plugin']:<10} {item['event_id']}  after {item['attempts']} attempt(s): {item['reason']}"
+            f"{item['dead_since']}  {item['plugin']:<10} {item['event_id']}  after {item['attempts']} attempt(s)"
+            + (
+                " [OUTCOME UNKNOWN: confirm or release]"
+                if item["error_kind"] == "outcome_unknown"
+                else ""
+            )
+            + f": {item['reason']}"
         )
 
 

@@ -20,7 +20,13 @@ from typing import Any
 
 from gateway.breaker import OPEN, CircuitBreaker
 from gateway.config import PluginSettings
-from gateway.errors import ConfigurationError, GatewayError, PermanentError, ThrottledError
+from gateway.errors import (
+    ConfigurationError,
+    GatewayError,
+    OutcomeUnknownError,
+    PermanentError,
+    ThrottledError,
+)
 from gateway.events import derive_events
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, DeliveryResult, Event
@@ -189,6 +195,11 @@ class PluginLane:
             outcome = "throttled"
             self.breaker.pause(exc.retry_after, f"throttled: {exc.message}")
             await self._fail(claim, outcome, type(exc).__name__, exc.message, wait=exc.retry_after)
+        except OutcomeUnknownError as exc:
+            outcome = exc.kind
+            await self._fail(
+                claim, outcome, type(exc).__name__, settle_hint(exc.message, claim), dead=True
+            )
         except PermanentError as exc:
             outcome = exc.kind
             await self._fail(claim, outcome, type(exc).__name__, exc.message, dead=True)
@@ -261,6 +272,17 @@ class PluginLane:
             outcome,
             message,
         )
+
+
+def settle_hint(message: str, claim: Claim) -> str:
+    """What an operator reads on an in-doubt delivery: why, and the two ways out."""
+    where = f"/v1/events/{claim.event_id}/deliveries/{claim.plugin}"
+    return (
+        f"{message} — not sent again. Check the backend, then confirm what it holds "
+        f"(POST {where}/confirm, or `gateway deliveries confirm {claim.event_id} {claim.plugin} "
+        f"KEY=VALUE...`) or release it for another try (POST {where}/release, or "
+        f"`gateway deliveries release {claim.event_id} {claim.plugin}`)"
+    )
 
 
 class Dispatcher:

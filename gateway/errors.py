@@ -59,6 +59,17 @@ class ThrottledError(GatewayError):
         self.retry_after = max(0.0, float(retry_after))
 
 
+class OutcomeUnknownError(GatewayError):
+    """The backend may or may not have done it, and the plugin has no way to find out.
+
+    Sending again could do it twice (a second protocol number), so the
+    delivery stops and waits for an operator, who confirms what the backend
+    did (`.../confirm`) or releases it for another try (`.../release`).
+    """
+
+    kind = "outcome_unknown"
+
+
 class NotFoundError(PermanentError):
     """The backend does not know what was asked for (a look-up answers 404)."""
 

@@ -76,6 +76,22 @@ class Connector(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class SettlesByHand(Protocol):
+    """A connector that can raise `OutcomeUnknownError` also lets an operator settle it.
+
+    `confirm` turns what the operator read in the backend (e.g. the protocol
+    number and date) into the result and derived events a successful attempt
+    would have given; it raises `InvalidInputError` when the facts do not do.
+    `release` forgets whatever made the plugin unsure, so the next attempt
+    sends again: the operator has checked that the backend holds nothing.
+    """
+
+    async def confirm(self, event: Event, facts: Mapping[str, Any]) -> DeliveryResult: ...
+
+    async def release(self, event: Event) -> None: ...
+
+
 LookupHandler = Callable[[str, Mapping[str, str]], Awaitable[Mapping[str, Any]]]
 HealthCheck = Callable[[], Awaitable[Health]]
 

@@ -3,7 +3,8 @@
 `/_mock/requests` lists what it received, `/_mock/state` what it holds,
 `/_mock/faults` sets fault injection, `/_mock/reset` forgets everything.
 Faults apply to the backend's own paths, never to the admin surface:
-- `latency_ms`: wait before answering;
+- `latency_ms`: wait before answering; with `latency_phase: "after"` the work
+  is done first and only the answer waits (a crash test kills the caller then);
 - `fail_next`: the next N requests fail;
 - `error_rate`: each request fails with this probability (seeded by `seed`);
 - `error_phase`: "before" fails without doing the work, "after" does the
@@ -32,6 +33,7 @@ class Faults:
     error_rate: float = 0.0
     fail_next: int = 0
     latency_ms: float = 0.0
+    latency_phase: str = "before"
     outage: bool = False
     error_phase: str = "before"
     error_status: int = 503
@@ -55,6 +57,8 @@ class Faults:
             raise ValueError("latency_ms must be a number >= 0")
         if not isinstance(faults.outage, bool):
             raise ValueError("outage must be true or false")
+        if faults.latency_phase not in ("before", "after"):
+            raise ValueError('latency_phase must be "before" or "after"')
         if faults.error_phase not in ("before", "after"):
             raise ValueError('error_phase must be "before" or "after"')
         if not isinstance(faults.error_status, int) or not 400 <= faults.error_status <= 599:
@@ -177,7 +181,7 @@ class MockBackend:
             body.decode("utf-8", "replace"),
         )
         self.requests.append(record)
-        if self.faults.latency_ms:
+        if self.faults.latency_ms and self.faults.latency_phase == "before":
             await asyncio.sleep(self.faults.latency_ms / 1000)
         if self.faults.outage:
             record.fault = "outage"
@@ -190,6 +194,9 @@ class MockBackend:
             response = self.fault_response(request)
         else:
             response = await handler(request)
+            if self.faults.latency_ms and self.faults.latency_phase == "after":
+                record.fault = "held-after"
+                await asyncio.sleep(self.faults.latency_ms / 1000)
             if fail:
                 record.fault = "error-after"
                 response = self.fault_response(request)

@@ -15,6 +15,15 @@ from aiohttp import web
 from mocks.base import MockBackend
 
 REQUIRED = ("external_reference", "subject", "sender", "department")
+#: the departments a municipality's registry knows (the plugin's defaults route to these)
+DEPARTMENTS = (
+    "Τμήμα Εσόδων",
+    "Τμήμα Ταμείου",
+    "Ληξιαρχείο",
+    "Τμήμα Προσωπικού",
+    "Τμήμα Καθαριότητας",
+    "Γραφείο Πρωτοκόλλου",
+)
 
 
 class FakeProtocolRegistry(MockBackend):
@@ -27,7 +36,9 @@ class FakeProtocolRegistry(MockBackend):
         token: str = "protocol-test-token",
         first_number: int = 28635,
         registry: str = "e-protocol",
+        departments: tuple[str, ...] = DEPARTMENTS,
     ) -> None:
+        self.departments = departments
         self.token = token
         self.first_number = first_number
         self.registry = registry
@@ -70,6 +81,12 @@ class FakeProtocolRegistry(MockBackend):
             )
         if not isinstance(body["sender"], dict) or not body["sender"].get("full_name"):
             return self._error(422, "sender.full_name is required")
+        if body["department"] not in self.departments:
+            return self._error(
+                422,
+                f"unknown department {body['department']!r}",
+                [f"known departments: {', '.join(self.departments)}"],
+            )
         reference = str(body["external_reference"])
         if reference in self.documents:
             return web.json_response(self.documents[reference], status=200)

@@ -257,13 +257,18 @@ async def next_due_at(store: Store, plugin: str) -> datetime | None:
 async def replay(store: Store, event_id: str) -> list[str] | None:
     """Put dead deliveries, and failed ones waiting for a retry, back in the queue now.
 
-    Returns the plugins requeued, or None when there is no such event.
+    Returns the plugins requeued, or None when there is no such event. Deliveries
+    in doubt (`outcome_unknown`) stay: sending them again could do the work twice.
     """
     now = utcnow()
+    # an in-doubt delivery (outcome_unknown) is settled by confirm or release, never by a replay
     target = and_(
         deliveries.c.event_id == event_id,
         or_(
-            deliveries.c.state == "dead",
+            and_(
+                deliveries.c.state == "dead",
+                deliveries.c.last_error_kind.is_distinct_from("outcome_unknown"),
+            ),
             and_(deliveries.c.state == "pending", deliveries.c.failures > 0),
         ),
     )
@@ -290,3 +295,146 @@ async def replay(store: Store, event_id: str) -> list[str] | None:
         return plugins
 
     return await store.transact(requeue)
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    """A delivery stopped with `outcome_unknown`, and its event, for an operator to settle."""
+
+    delivery_id: int
+    envelope: dict[str, Any] | None
+
+
+class NotInDoubt(Exception):
+    """The delivery is not waiting for an operator (any more); says what it is."""
+
+
+class NoSuchDelivery(NotInDoubt):
+    """The event has no delivery to that plugin."""
+
+
+OPERATOR = "operator"
+
+
+def _in_doubt(event_id: str, plugin: str) -> Any:
+    return and_(
+        deliveries.c.event_id == event_id,
+        deliveries.c.plugin == plugin,
+        deliveries.c.state == "dead",
+        deliveries.c.last_error_kind == "outcome_unknown",
+    )
+
+
+async def find_in_doubt(store: Store, event_id: str, plugin: str) -> InDoubt:
+    async with store.read() as connection:
+        row = (
+            await connection.execute(
+                select(
+                    deliveries.c.id,
+                    deliveries.c.state,
+                    deliveries.c.last_error_kind,
+                    events.c.envelope,
+                )
+                .join(events, events.c.id == deliveries.c.event_id)
+                .where(deliveries.c.event_id == event_id, deliveries.c.plugin == plugin)
+            )
+        ).first()
+    if row is None:
+        raise NoSuchDelivery(f"event {event_id!r} has no delivery to plugin {plugin!r}")
+    if row.state != "dead" or row.last_error_kind != "outcome_unknown":
+        raise NotInDoubt(
+            f"the {plugin} delivery of {event_id!r} is {row.state}"
+            + (f" ({row.last_error_kind})" if row.last_error_kind else "")
+            + ", not waiting for an operator (outcome_unknown)"
+        )
+    return InDoubt(row.id, row.envelope)
+
+
+def _operator_attempt(connection: Connection, delivery_id: int, outcome: str, note: str) -> None:
+    number = connection.execute(
+        select(deliveries.c.attempts).where(deliveries.c.id == delivery_id)
+    ).scalar_one()
+    now = utcnow()
+    connection.execute(
+        attempts.insert().values(
+            delivery_id=delivery_id,
+            number=number,
+            worker=OPERATOR,
+            lease_token=OPERATOR,
+            started_at=now,
+            ended_at=now,
+            outcome=outcome,
+            error_message=note,
+        )
+    )
+
+
+async def settle_by_hand(
+    store: Store,
+    event_id: str,
+    plugin: str,
+    result: dict[str, Any] | None,
+    derived: list[NewEvent],
+) -> list[NewEvent]:
+    """An operator confirmed what the backend did: succeeded, with its derived events, atomically.
+
+    Raises NotInDoubt when another operator (or process) settled it first.
+    """
+    now = utcnow()
+
+    def settle(connection: Connection) -> list[NewEvent] | None:
+        row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
+        if row is None:
+            return None
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == row.id)
+            .values(
+                state="succeeded",
+                result=result,
+                emitted=[item.id for item in derived],
+                last_error_kind="confirmed_by_operator",
+                next_attempt_at=None,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        _operator_attempt(connection, row.id, "confirmed_by_operator", "settled by an operator")
+        answers = insert_events(connection, derived) if derived else []
+        return [
+            item
+            for item, answer in zip(derived, answers, strict=True)
+            if answer.status == "created"
+        ]
+
+    created = await store.transact(settle)
+    if created is None:
+        raise NotInDoubt(f"the {plugin} delivery of {event_id!r} was settled meanwhile")
+    return created
+
+
+async def release_in_doubt(store: Store, event_id: str, plugin: str) -> None:
+    """An operator found nothing in the backend: queue the delivery to be sent again now."""
+    now = utcnow()
+
+    def release(connection: Connection) -> bool:
+        row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
+        if row is None:
+            return False
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == row.id)
+            .values(
+                state="pending",
+                next_attempt_at=now,
+                failures=0,
+                last_error_kind="released_by_operator",
+                finished_at=None,
+                updated_at=now,
+            )
+        )
+        _operator_attempt(connection, row.id, "released_by_operator", "released for another try")
+        return True
+
+    if not await store.transact(release):
+        raise NotInDoubt(f"the {plugin} delivery of {event_id!r} was settled meanwhile")

@@ -28,7 +28,7 @@ def registration(reference: str) -> dict:
     return {
         "external_reference": reference,
         "subject": "Αίτηση",
-        "department": "revenue",
+        "department": "Τμήμα Εσόδων",
         "sender": {"full_name": "Μαρία"},
     }
 

@@ -1,0 +1,203 @@
+"""Pure mapping between a portal application and the registries' payloads; no I/O here.
+
+Swapping in a vendor's real e-protocol contract touches this module and the
+driver that speaks it, nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gateway.errors import InvalidInputError, PermanentError
+from gateway.plugin_api import Event
+
+ATHENS = ZoneInfo("Europe/Athens")
+#: how ΙΡΙΔΑ's answer may print a number: "28635", "28635/26-08-2022" or "28635/2022-08-26" (our assumption)
+REG_NO = re.compile(
+    r"^\s*(?P<number>[^/\s]+)\s*(?:/\s*(?:(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})|(?P<iso>\d{4}-\d{2}-\d{2})))?\s*$"
+)
+REFERENCE_TAG = "[ref:{}]"
+
+
+@dataclass(frozen=True)
+class Application:
+    """One application as every registry needs it."""
+
+    reference: str
+    request_id: str
+    request_type: str
+    subject: str
+    description: str
+    department: str
+    sender: Mapping[str, str]
+    received_at: str | None = None
+    attachments: list[Mapping[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Registration:
+    protocol_number: str
+    protocol_date: date
+    registry: str
+
+    @property
+    def display(self) -> str:
+        """As printed on the registry's stamp: 28635/26-08-2022."""
+        return f"{self.protocol_number}/{self.protocol_date:%d-%m-%Y}"
+
+
+def today_in_athens() -> date:
+    return datetime.now(ATHENS).date()
+
+
+def application(event: Event, reference: str, departments: Mapping[str, str]) -> Application:
+    if event.type != "request.submitted":
+        raise PermanentError(
+            f"the protocol plugin registers request.submitted events, not {event.type}; check the routes"
+        )
+    data = event.data
+    request_type = str(data.get("request_type", ""))
+    department = departments.get(request_type)
+    if not department:
+        raise PermanentError(f"no department is configured for request type {request_type!r}")
+    citizen = data.get("citizen") or {}
+    return Application(
+        reference=reference,
+        request_id=str(data["request_id"]),
+        request_type=request_type,
+        subject=str(data["subject"]),
+        description=str(data.get("description") or ""),
+        department=department,
+        sender={k: str(citizen[k]) for k in ("full_name", "afm", "email") if citizen.get(k)},
+        received_at=data.get("submitted_at"),
+        attachments=list(data.get("attachments") or []),
+    )
+
+
+# -- the generic REST contract (contracts/protocol/protocol.openapi.yaml) -------
+
+
+def rest_body(app: Application) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "external_reference": app.reference,
+        "subject": app.subject,
+        "department": app.department,
+        "sender": dict(app.sender),
+    }
+    if app.description:
+        body["description"] = app.description
+    if app.received_at:
+        body["received_at"] = app.received_at
+    if app.attachments:
+        body["attachments"] = [
+            {k: v for k, v in item.items() if k in ("file_name", "media_type", "url")}
+            for item in app.attachments
+        ]
+    return body
+
+
+def rest_registration(body: Any, reference: str, registry: str) -> Registration:
+    """ValueError when the answer does not fit the contract's `Registered`."""
+    if not isinstance(body, dict):
+        raise ValueError("the answer is not a JSON object")
+    if body.get("external_reference") != reference:
+        raise ValueError(
+            f"the answer is for reference {body.get('external_reference')!r}, not {reference!r}"
+        )
+    number = body.get("protocol_number")
+    if not isinstance(number, str) or not number.strip():
+        raise ValueError("protocol_number is missing")
+    return Registration(
+        number.strip(),
+        date.fromisoformat(str(body.get("protocol_date"))),
+        str(body.get("registry") or registry),
+    )
+
+
+# -- ΙΡΙΔΑ ----------------------------------------------------------------------
+
+
+def irida_subject(app: Application) -> str:
+    """The subject staff read, carrying the reference a later attempt looks for."""
+    return f"{app.subject} — αίτηση {app.request_id} {REFERENCE_TAG.format(app.reference)}"
+
+
+def carries_reference(subject: Any, reference: str) -> bool:
+    return isinstance(subject, str) and subject.endswith(REFERENCE_TAG.format(reference))
+
+
+def irida_sender(app: Application) -> str:
+    name = app.sender.get("full_name", "")
+    return f"{name} (ΑΦΜ {app.sender['afm']})" if app.sender.get("afm") else name
+
+
+def parse_reg_no(reg_no: Any, today: date, registry: str) -> Registration:
+    """ValueError when `regNo` is not a number, optionally with its date."""
+    if not isinstance(reg_no, str | int) or isinstance(reg_no, bool):
+        raise ValueError(f"regNo {reg_no!r} is not a registration number")
+    found = REG_NO.match(str(reg_no))
+    if not found or found["number"].upper() == "ΑΝΕΥ":
+        raise ValueError(f"regNo {reg_no!r} is not a registration number")
+    if found["iso"]:
+        when = date.fromisoformat(found["iso"])
+    elif found["y"]:
+        when = date(int(found["y"]), int(found["m"]), int(found["d"]))
+    else:
+        when = today
+    return Registration(found["number"], when, registry)
+
+
+def irida_registration(body: Any, root_id: str, today: date, registry: str) -> Registration:
+    """The registration at our recipient from `{"data": [{rootId, rootName, regNo}]}`."""
+    items = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValueError('the answer has no "data" list')
+    mine = [i for i in items if isinstance(i, dict) and str(i.get("rootId")) == str(root_id)]
+    chosen = (mine or [i for i in items if isinstance(i, dict)] or [None])[0]
+    if chosen is None:
+        raise ValueError("the answer's data holds no registration")
+    return parse_reg_no(chosen.get("regNo"), today, registry)
+
+
+# -- results ------------------------------------------------------------------------
+
+
+def result(app_request_id: str, registration: Registration) -> dict[str, str]:
+    return {
+        "request_id": app_request_id,
+        "protocol_number": registration.protocol_number,
+        "protocol_date": registration.protocol_date.isoformat(),
+        "registry": registration.registry,
+    }
+
+
+def registered_data(event: Event, outcome: Mapping[str, str]) -> dict[str, Any]:
+    """The data of request.registered: the result, plus what the e-mail to the citizen needs."""
+    data: dict[str, Any] = dict(outcome)
+    for key in ("citizen", "request_type", "subject", "locale"):
+        if key in event.data:
+            data[key] = event.data[key]
+    return data
+
+
+def confirmed_registration(facts: Mapping[str, Any], registry: str) -> Registration:
+    """What an operator read in the registry; InvalidInputError says what is missing or wrong."""
+    unknown = sorted(set(facts) - {"protocol_number", "protocol_date"})
+    if unknown:
+        raise InvalidInputError(f"unknown fact(s): {', '.join(unknown)}")
+    number = str(facts.get("protocol_number") or "").strip()
+    if not number or len(number) > 64:
+        raise InvalidInputError("protocol_number is required (1 to 64 characters)")
+    raw = str(facts.get("protocol_date") or "").strip()
+    try:
+        when = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInputError(
+            f"protocol_date must be an ISO date (YYYY-MM-DD), not {raw!r}"
+        ) from None
+    return Registration(number, when, registry)

@@ -1,0 +1,155 @@
+"""The protocol plugin in a running gateway against both registry mocks as real servers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from mocks.irida import FakeIrida
+from tests.plugins.protocol.support import make_mock, registrations, section, total_registrations
+from tests.support.events import example
+from tests.support.settings import OPERATOR_TOKEN, build_settings
+
+ROUTES = [
+    {"type": "request.submitted", "plugins": ["protocol"]},
+    {"type": "request.registered", "plugins": ["webhook"]},
+]
+REQUEST_TYPES = {
+    "fee_exemption": "Τμήμα Εσόδων",
+    "tap_no_debt_certificate": "Τμήμα Ταμείου",
+    "civil_registry_certificate": "Ληξιαρχείο",
+    "asep_hiring_application": "Τμήμα Προσωπικού",
+    "document_order": "Ληξιαρχείο",
+    "everyday_report": "Τμήμα Καθαριότητας",
+}
+
+
+@pytest.fixture(params=["rest", "irida"])
+async def registry(request):  # type: ignore[no-untyped-def]
+    mock = make_mock(request.param)
+    await mock.start()
+    yield request.param, mock
+    await mock.stop()
+
+
+async def gateway(start_gateway, database_url, registry, receiver, **changes: Any):  # type: ignore[no-untyped-def]
+    driver, mock = registry
+    plugins = {
+        "protocol": section(driver, mock, **changes),
+        "webhook": {"url": receiver.url + "/events"},
+    }
+    client, _app = await start_gateway(build_settings(database_url, plugins, ROUTES))
+    return client
+
+
+def submitted(request_type: str = "civil_registry_certificate", **data: Any) -> dict[str, Any]:
+    extra: dict[str, Any] = {"request_type": request_type, **data}
+    event = example("request.submitted", data=extra)
+    if request_type != "fee_exemption":
+        event["data"].pop("business", None)
+    if request_type == "everyday_report":
+        event["data"]["report"] = {"category": "street_lighting", "location": "Οδός Μεραρχίας 12"}
+    return event
+
+
+async def test_every_request_type_is_registered_once_and_announced(
+    start_gateway, database_url, registry, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    driver, mock = registry
+    portal = await gateway(start_gateway, database_url, registry, receiver)
+    events = [submitted(kind) for kind in REQUEST_TYPES]
+    for event in events:
+        assert (await portal.post_event(event)).status_code == 202
+    numbers = set()
+    for event in events:
+        (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+        assert delivery["state"] == "succeeded", delivery
+        result = delivery["result"]
+        assert set(result) == {"request_id", "protocol_number", "protocol_date", "registry"}
+        assert result["request_id"] == event["data"]["request_id"]
+        assert result["registry"] == ("irida" if driver == "irida" else "e-protocol")
+        numbers.add(result["protocol_number"])
+        registered = await portal.wait_settled(delivery["emitted"][0])
+        assert registered["type"] == "request.registered" and registered["status"] == "delivered"
+        assert registered["data"]["protocol_number"] == result["protocol_number"]
+        assert registered["data"]["citizen"] == event["data"]["citizen"]
+        assert registered["subject"] == event["subject"]
+        assert registrations(mock, event["id"]) == 1
+    assert len(numbers) == len(events) and total_registrations(mock) == len(events)
+    departments = (
+        [d["rootName"] for d in mock.documents]
+        if isinstance(mock, FakeIrida)
+        else [d["department"] for d in mock.documents.values()]  # type: ignore[attr-defined]
+    )
+    assert sorted(departments) == sorted(REQUEST_TYPES.values())
+
+
+async def test_replay_and_lost_answers_never_register_twice(
+    start_gateway, database_url, registry, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    _driver, mock = registry
+    portal = await gateway(start_gateway, database_url, registry, receiver)
+    # the registry registers, then the answer is lost (HTTP 503 after the work) twice over
+    mock.set_faults(fail_next=2, error_phase="after")
+    event = submitted()
+    await portal.post_event(event)
+    view = await portal.wait_settled(event["id"])
+    (delivery,) = view["deliveries"]
+    assert delivery["state"] == "succeeded" and delivery["attempts"] == 3, delivery
+    assert registrations(mock, event["id"]) == 1
+    # the operator replays the (succeeded) event: nothing to do, nothing sent
+    replayed = await portal.client.post(
+        f"{portal.base_url}/v1/events/{event['id']}/replay",
+        headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
+    )
+    assert replayed.json()["replayed"] == []
+    assert registrations(mock, event["id"]) == 1
+
+
+async def test_the_registrys_validation_error_is_dead_with_its_words(
+    start_gateway, database_url, registry, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    driver, mock = registry
+    portal = await gateway(
+        start_gateway, database_url, registry, receiver, departments={"document_order": "Άγνωστο"}
+    )
+    event = submitted("document_order")
+    await portal.post_event(event)
+    (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+    assert delivery["state"] == "dead" and delivery["attempts"] == 1
+    if driver == "irida":
+        # ΙΡΙΔΑ has no such recipient: the set-up is wrong, and /readyz says so
+        assert "no recipient named 'Άγνωστο'" in delivery["last_error"]
+        ready = await portal.get("/readyz")
+        assert ready.status_code == 503
+        assert "Άγνωστο" in ready.json()["plugins"]["protocol"]["detail"]
+    else:
+        assert "HTTP 422: unknown department 'Άγνωστο'" in delivery["last_error"]
+    assert total_registrations(mock) == 0
+
+
+async def test_30_percent_errors_200_requests_each_registered_once(
+    start_gateway, database_url, registry, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    _driver, mock = registry
+    portal = await gateway(start_gateway, database_url, registry, receiver, concurrency=16)
+    mock.set_faults(error_rate=0.3, seed=7)
+    events = [submitted() for _ in range(100)]
+    for event in events:
+        await portal.post_event(event)
+    mock.set_faults(error_rate=0.3, error_phase="after", seed=8)
+    more = [submitted() for _ in range(100)]
+    for event in more:
+        await portal.post_event(event)
+    events += more
+    views = await asyncio.gather(*(portal.wait_settled(e["id"], within=120) for e in events))
+    states = [v["deliveries"][0]["state"] for v in views]
+    assert states == ["succeeded"] * 200
+    assert [registrations(mock, e["id"]) for e in events] == [1] * 200
+    assert total_registrations(mock) == 200
+    faults = [r.fault for r in mock.requests if r.fault]
+    assert len(faults) > 30 and "error-after" in faults and "error-before" in faults
+    numbers = {v["deliveries"][0]["result"]["protocol_number"] for v in views}
+    assert len(numbers) == 200

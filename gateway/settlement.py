@@ -60,8 +60,8 @@ async def confirm(
     Returns the result and the derived events newly stored. Raises NotInDoubt,
     CannotSettle, or the plugin's InvalidInputError when the facts do not do.
     """
-    settler = _settler(plugin, connector)
     found = await find_in_doubt(store, event_id, plugin)
+    settler = _settler(plugin, connector)
     event = _event(found.envelope, event_id)
     answer = await settler.confirm(event, facts)
     derived = derive_events(event, plugin, answer.emit, schemas, route, utcnow())
@@ -72,7 +72,7 @@ async def confirm(
 
 async def release(store: Store, plugin: str, connector: Connector | None, event_id: str) -> None:
     """The operator found nothing in the backend: the plugin forgets its doubt, the delivery is due now."""
-    settler = _settler(plugin, connector)
     found = await find_in_doubt(store, event_id, plugin)
+    settler = _settler(plugin, connector)
     await settler.release(_event(found.envelope, event_id))
     await release_in_doubt(store, event_id, plugin)

@@ -10,6 +10,7 @@ Faults apply to the backend's own paths, never to the admin surface:
 - `error_phase`: "before" fails without doing the work, "after" does the
   work and then fails the answer (the case that tests exactly-once);
 - `outage`: the connection is dropped without an answer;
+- `only_path`: faults touch only requests to this path (e.g. the send, not the token);
 - `error_status` / `retry_after`: the status (and Retry-After) of an injected
   failure, for HTTP mocks; protocol mocks answer in their own terms.
 """
@@ -39,6 +40,7 @@ class Faults:
     error_status: int = 503
     retry_after: int | None = None
     seed: int | None = None
+    only_path: str | None = None
 
     @classmethod
     def parse(cls, document: Any) -> Faults:
@@ -57,6 +59,10 @@ class Faults:
             raise ValueError("latency_ms must be a number >= 0")
         if not isinstance(faults.outage, bool):
             raise ValueError("outage must be true or false")
+        if faults.only_path is not None and (
+            not isinstance(faults.only_path, str) or not faults.only_path.startswith("/")
+        ):
+            raise ValueError('only_path must be a path starting with "/"')
         if faults.latency_phase not in ("before", "after"):
             raise ValueError('latency_phase must be "before" or "after"')
         if faults.error_phase not in ("before", "after"):
@@ -134,7 +140,8 @@ class MockBackend:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # a held or slow answer must not keep a stopping mock alive for the default minute
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -181,22 +188,27 @@ class MockBackend:
             body.decode("utf-8", "replace"),
         )
         self.requests.append(record)
-        if self.faults.latency_ms and self.faults.latency_phase == "before":
-            await asyncio.sleep(self.faults.latency_ms / 1000)
-        if self.faults.outage:
+        faults = self.faults
+        if faults.only_path is not None and request.path != faults.only_path:
+            response = await handler(request)
+            record.answered = response.status
+            return response
+        if faults.latency_ms and faults.latency_phase == "before":
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.outage:
             record.fault = "outage"
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # nothing more to say on a dropped connection
         fail = self._should_fail()
-        if fail and self.faults.error_phase == "before":
+        if fail and faults.error_phase == "before":
             record.fault = "error-before"
             response = self.fault_response(request)
         else:
             response = await handler(request)
-            if self.faults.latency_ms and self.faults.latency_phase == "after":
+            if faults.latency_ms and faults.latency_phase == "after":
                 record.fault = "held-after"
-                await asyncio.sleep(self.faults.latency_ms / 1000)
+                await asyncio.sleep(faults.latency_ms / 1000)
             if fail:
                 record.fault = "error-after"
                 response = self.fault_response(request)

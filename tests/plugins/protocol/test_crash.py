@@ -1,0 +1,170 @@
+"""The registry registers, the gateway is killed before it records the answer: still one registration."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.demo import free_port
+from gateway.portal import PortalClient
+from mocks.base import MockBackend
+from tests.plugins.protocol.support import REST_TOKEN, make_mock, registrations
+from tests.support.events import example
+from tests.support.process import ROOT, GatewayProcess
+from tests.support.settings import OPERATOR_TOKEN, SECRET
+
+pytestmark = pytest.mark.slow
+SEND_PATH = {"rest": "/api/v1/documents", "irida": "/iris/api/v2/external"}
+
+
+def config_file(tmp_path: Path, database_url: str, port: int, driver: str, mock: MockBackend, extra: str = "") -> Path:  # fmt: skip
+    if driver == "irida":
+        keys = f'driver = "irida"\nurl = "{mock.url}"\nusername = "gateway"\npassword = "irida-test-password"'
+    else:
+        keys = f'driver = "rest"\nurl = "{mock.url}/api/v1"\ntoken = "{REST_TOKEN}"'
+    path = tmp_path / f"gateway-{port}.toml"
+    path.write_text(
+        f"""
+[gateway]
+listen = "127.0.0.1:{port}"
+database_url = "{database_url}"
+poll_interval = 0.2
+log_level = "WARNING"
+[auth]
+portal_secrets = ["{SECRET}"]
+operator_tokens = ["{OPERATOR_TOKEN}"]
+[plugins.protocol]
+{keys}
+timeout = 1
+{extra}
+[plugins.protocol.retry]
+initial_delay = 0.2
+multiplier = 2
+max_delay = 1
+[[routes]]
+type = "request.submitted"
+plugins = ["protocol"]
+"""
+    )
+    return path
+
+
+async def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`gateway ARGS...` as an operator types it."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "gateway.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+async def kill_after_registering(
+    gateway: GatewayProcess, portal: PortalClient, mock: MockBackend, driver: str
+) -> dict:
+    # the registry does the work, then holds its answer until the gateway is dead
+    mock.set_faults(latency_ms=30_000, latency_phase="after", only_path=SEND_PATH[driver])
+    await asyncio.to_thread(gateway.start)
+    event = example("request.submitted")
+    assert (await portal.post_event(event)).status_code == 202
+    deadline = time.monotonic() + 20
+    while registrations(mock, event["id"]) == 0:
+        assert time.monotonic() < deadline, "the registry never registered"
+        await asyncio.sleep(0.02)
+    await asyncio.to_thread(gateway.kill)
+    mock.set_faults()  # the registry answers again
+    await asyncio.to_thread(gateway.start)
+    return event
+
+
+@pytest.mark.parametrize("driver", ["rest", "irida"])
+async def test_killed_between_registry_and_record_ends_with_one_registration(
+    tmp_path: Path, database_url: str, driver: str
+) -> None:
+    mock = make_mock(driver)
+    await mock.start()
+    port = free_port()
+    gateway = GatewayProcess(
+        config_file(tmp_path, database_url, port, driver, mock), port, tmp_path / "g.log"
+    )
+    portal = PortalClient(gateway.url, SECRET, OPERATOR_TOKEN)
+    try:
+        event = await kill_after_registering(gateway, portal, mock, driver)
+        view = await portal.wait_settled(event["id"], within=60)
+        (delivery,) = view["deliveries"]
+        assert delivery["state"] == "succeeded", delivery
+        assert [h["outcome"] for h in delivery["history"]] == ["lease_expired", "succeeded"]
+        assert registrations(mock, event["id"]) == 1
+        (document,) = mock.documents if driver == "irida" else mock.documents.values()  # type: ignore[attr-defined]
+        number = (
+            document["regNo"].split("/")[0] if driver == "irida" else document["protocol_number"]
+        )
+        assert delivery["result"]["protocol_number"] == number
+        assert await asyncio.to_thread(gateway.stop) == 0
+    finally:
+        await portal.aclose()
+        if gateway.process and gateway.process.poll() is None:
+            gateway.kill()
+        await mock.stop()
+
+
+async def test_irida_without_inbox_check_waits_for_an_operator_who_confirms_in_the_cli(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    mock = make_mock("irida")
+    await mock.start()
+    port = free_port()
+    config = config_file(tmp_path, sqlite_url, port, "irida", mock, "verify_by_inbox = false")
+    gateway = GatewayProcess(config, port, tmp_path / "g.log")
+    portal = PortalClient(gateway.url, SECRET, OPERATOR_TOKEN)
+    try:
+        event = await kill_after_registering(gateway, portal, mock, "irida")
+        view = await portal.wait_settled(event["id"], within=60)
+        (delivery,) = view["deliveries"]
+        assert (delivery["state"], delivery["last_error_kind"]) == ("dead", "outcome_unknown")
+        assert registrations(mock, event["id"]) == 1
+
+        letters = await cli("dead-letters", "--config", str(config))
+        assert "OUTCOME UNKNOWN: confirm or release" in letters.stdout
+        (document,) = mock.documents  # type: ignore[attr-defined]
+        number, day = document["regNo"].split("/")
+        iso = "-".join(reversed(day.split("-")))
+        wrong = await cli(
+            "deliveries",
+            "confirm",
+            "--config",
+            str(config),
+            event["id"],
+            "protocol",
+            "protocol_number",
+        )
+        assert wrong.returncode != 0 and "KEY=VALUE" in wrong.stderr
+        done = await cli(
+            "deliveries",
+            "confirm",
+            "--config",
+            str(config),
+            event["id"],
+            "protocol",
+            f"protocol_number={number}",
+            f"protocol_date={iso}",
+        )
+        assert done.returncode == 0, done.stderr
+        assert f'"protocol_number": "{number}"' in done.stdout
+        assert "emitted request.registered" in done.stdout
+        view = await portal.wait_settled(event["id"])
+        assert view["status"] == "delivered"
+        again = await cli("deliveries", "release", "--config", str(config), event["id"], "protocol")
+        assert again.returncode == 1 and "not waiting for an operator" in again.stderr
+        assert registrations(mock, event["id"]) == 1
+    finally:
+        await portal.aclose()
+        if gateway.process and gateway.process.poll() is None:
+            gateway.kill()
+        await mock.stop()

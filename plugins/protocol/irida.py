@@ -38,6 +38,7 @@ from plugins.protocol.mapping import (
     irida_registration,
     irida_sender,
     irida_subject,
+    name_key,
     parse_reg_no,
     today_in_athens,
 )
@@ -119,7 +120,7 @@ class IridaDriver:
                 for p in profiles
                 if isinstance(p, dict)
                 and p.get("xProfile")
-                and (not wanted or str(p.get("positionName", "")).casefold() == wanted.casefold())
+                and (not wanted or name_key(str(p.get("positionName", ""))) == name_key(wanted))
             ),
             None,
         )
@@ -167,8 +168,8 @@ class IridaDriver:
                     for r in roots
                     if isinstance(r, dict) and r.get("id") is not None
                 }
-            wanted = department.strip().casefold()
-            found = [i for d, i in self._roots.items() if d.casefold() == wanted]
+            wanted = name_key(department)
+            found = [i for d, i in self._roots.items() if name_key(d) == wanted]
             if found:
                 return found[0]
         known = ", ".join(sorted(self._roots or {})) or "none"

@@ -7,6 +7,7 @@ driver that speaks it, nothing else.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +50,13 @@ class Registration:
     def display(self) -> str:
         """As printed on the registry's stamp: 28635/26-08-2022."""
         return f"{self.protocol_number}/{self.protocol_date:%d-%m-%Y}"
+
+
+def name_key(name: str) -> str:
+    """Greek names compared as people read them: capitals drop accents (ΓΡΑΦΕΙΟ = Γραφείο)."""
+    decomposed = unicodedata.normalize("NFD", name)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(bare.casefold().split())
 
 
 def today_in_athens() -> date:

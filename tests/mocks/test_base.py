@@ -119,3 +119,36 @@ async def test_receiver_refuses_bad_deliveries(mock) -> None:  # type: ignore[no
     assert (
         await client.post("/events", json=[1], headers={"Idempotency-Key": "k"})
     ).status_code == 422
+
+
+async def test_latency_after_does_the_work_then_holds_the_answer(mock) -> None:  # type: ignore[no-untyped-def]
+    receiver, client = mock
+    await client.post("/_mock/faults", json={"latency_ms": 2000, "latency_phase": "after"})
+    with pytest.raises(httpx.ReadTimeout):
+        await client.post(
+            "/events", json={"id": "e1"}, headers={"Idempotency-Key": "held"}, timeout=0.3
+        )
+    assert "held" in receiver.received  # the work was done; only the answer waits
+
+
+async def test_only_path_limits_faults_to_one_path(mock) -> None:  # type: ignore[no-untyped-def]
+    _receiver, client = mock
+    await client.post("/_mock/faults", json={"fail_next": 1, "only_path": "/other"})
+    assert (await _post(client)).status_code == 201
+    assert (await client.get("/_mock/faults")).json()["fail_next"] == 1
+    await client.post("/_mock/faults", json={"fail_next": 1, "only_path": "/events"})
+    assert (await _post(client, "k2")).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("faults", "message"),
+    [
+        ({"latency_phase": "during"}, "latency_phase"),
+        ({"only_path": "events"}, "only_path"),
+        ({"only_path": 3}, "only_path"),
+    ],
+)
+async def test_bad_new_fault_fields(mock, faults, message) -> None:  # type: ignore[no-untyped-def]
+    _receiver, client = mock
+    answer = await client.post("/_mock/faults", json=faults)
+    assert answer.status_code == 400 and message in answer.json()["error"]

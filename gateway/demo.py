@@ -39,6 +39,8 @@ def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         "GATEWAY_OPERATOR_TOKEN": secrets.token_urlsafe(24),
         "TAXIS_USERNAME": "DEMO_USER",
         "TAXIS_PASSWORD": secrets.token_urlsafe(12),
+        "IRIDA_USERNAME": "demo-gateway",
+        "IRIDA_PASSWORD": secrets.token_urlsafe(12),
     }
     raw["gateway"]["listen"] = f"127.0.0.1:{free_port()}"
     raw["gateway"]["database_url"] = f"sqlite+aiosqlite:///{workdir / 'gateway.db'}"
@@ -56,6 +58,8 @@ def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _summary(result: dict[str, Any]) -> str:
+    if "protocol_number" in result:
+        return f"protocol number {result['protocol_number']}/{result['protocol_date']} in {result['registry']}"
     if "receipt_number" in result:
         return f"receipt {result['receipt_number']} for {result['amount']} EUR ({result['rf_code']}), posted {result['posted_at']}"
     if "eligible" in result:

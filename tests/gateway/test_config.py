@@ -18,6 +18,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         "GATEWAY_OPERATOR_TOKEN": "o" * 20,
         "TAXIS_USERNAME": "user",
         "TAXIS_PASSWORD": "pass",
+        "IRIDA_USERNAME": "user",
+        "IRIDA_PASSWORD": "pass",
     }
     settings = load_settings(str(ROOT / "gateway.example.toml"), environ=env)
     text = (ROOT / "gateway.example.toml").read_text()

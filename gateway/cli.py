@@ -383,11 +383,12 @@ def db_upgrade(config_path: str) -> None:
 
 @main.command()
 @click.option("--keep", is_flag=True, help="keep the working folder (database, config) afterwards")
-def demo(keep: bool) -> None:
-    """Start the mocks and the gateway on SQLite, post the examples, print what happened."""
+@click.option("--wait", is_flag=True, help="keep the gateway and mocks running until Ctrl-C")
+def demo(keep: bool, wait: bool) -> None:
+    """Start the mocks and the gateway on SQLite, walk one application of each kind, print its story."""
     from gateway.demo import run_demo
 
-    sys.exit(_run(lambda: run_demo(keep=keep)))
+    sys.exit(_run(lambda: run_demo(keep=keep, wait=wait)))
 
 
 if __name__ == "__main__":

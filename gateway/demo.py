@@ -1,8 +1,15 @@
-"""`make demo`: mocks + gateway on SQLite, the example events posted, outcomes printed."""
+"""`make demo`: every mock backend and the gateway on SQLite, one application of each kind told as a story.
+
+Each application is posted as the portal would post it, and the demo prints
+its timeline as the gateway recorded it: received, protocol number,
+eligibility or debts, e-mails sent. Then where to look.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import copy
 import json
 import os
 import secrets
@@ -10,18 +17,34 @@ import shutil
 import socket
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gateway.config import parse_settings
+from gateway.config import Settings, parse_settings
 from gateway.contracts import contracts_dir
+from gateway.logs import mask
 from gateway.plugins import PluginHost
 from gateway.portal import PortalClient
 from gateway.runner import running_gateway
 from gateway.schemas import EventSchemas
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: one application of each request type (domain file §7): type, subject, what else it carries
+APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
+    ("fee_exemption", "Απαλλαγή από τέλη καθαριότητας και φωτισμού", {}),
+    ("tap_no_debt_certificate", "Βεβαίωση μη οφειλής ΤΑΠ", {"locale": "en"}),
+    ("civil_registry_certificate", "Πιστοποιητικό γέννησης", {}),
+    ("asep_hiring_application", "Αίτηση στην προκήρυξη 3Κ/2026 του ΑΣΕΠ", {}),
+    ("document_order", "Αντίγραφο ληξιαρχικής πράξης γάμου", {}),
+    (
+        "everyday_report",
+        "Σβηστός λαμπτήρας οδοφωτισμού",
+        {"report": {"category": "street_lighting", "location": "Οδός Μεραρχίας 12, Σέρρες"}},
+    ),
+]
 
 
 def free_port() -> int:
@@ -30,7 +53,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
+def _move_port(url: str) -> str:
+    old = urlsplit(url)
+    return url.replace(f":{old.port}", f":{free_port()}", 1) if old.port else url
+
+
+def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """The shipped example config, moved to free ports, a scratch database and quick retries."""
     raw = tomllib.loads((ROOT / "gateway.example.toml").read_text(encoding="utf-8"))
     env = {
@@ -47,143 +75,241 @@ def _demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     raw["gateway"]["log_level"] = "WARNING"
     for section in raw["plugins"].values():
         if "url" in section:
-            old = urlsplit(section["url"])
-            section["url"] = section["url"].replace(f":{old.port}", f":{free_port()}", 1)
+            old_port = urlsplit(section["url"]).port
+            section["url"] = _move_port(section["url"])
             if "health_url" in section:
+                new_port = urlsplit(section["url"]).port
                 section["health_url"] = section["health_url"].replace(
-                    f":{old.port}", f":{urlsplit(section['url']).port}", 1
+                    f":{old_port}", f":{new_port}", 1
                 )
+        if "mock_admin_url" in section:
+            section["mock_admin_url"] = _move_port(section["mock_admin_url"])
         section["retry"] = {**section.get("retry", {}), "initial_delay": 0.5, "multiplier": 2}
     return raw, env
 
 
-def _summary(result: dict[str, Any]) -> str:
-    if "protocol_number" in result:
-        return f"protocol number {result['protocol_number']}/{result['protocol_date']} in {result['registry']}"
-    if "receipt_number" in result:
-        return f"receipt {result['receipt_number']} for {result['amount']} EUR ({result['rf_code']}), posted {result['posted_at']}"
-    if "eligible" in result:
-        verdict = "ELIGIBLE" if result["eligible"] else "not eligible"
-        return f"{result['name']} ({result['afm']}): {verdict}; {result['reasons'][0]}"
-    return json.dumps(result, ensure_ascii=False)
-
-
-async def _describe(portal: PortalClient, view: dict[str, Any], depth: int = 1) -> list[str]:
-    pad = "    " * depth
-    lines = []
-    for delivery in view["deliveries"]:
-        attempts = delivery["attempts"]
-        line = f"{pad}{delivery['plugin']}: {delivery['state']} after {attempts} attempt{'s' if attempts != 1 else ''}"
-        failed = [h for h in delivery.get("history", []) if h["outcome"] not in ("succeeded", None)]
-        if failed:
-            line += f" (first failure: {failed[0]['error']})"
-        if delivery["state"] == "dead":
-            line += f": {delivery['last_error']}"
-        lines.append(line)
-        if delivery["result"] is not None:
-            lines.append(f"{pad}  answer: {_summary(delivery['result'])}")
-        for derived_id in delivery["emitted"]:
-            derived = await portal.wait_settled(derived_id)
-            lines.append(f"{pad}  -> derived {derived['type']} {derived_id}: {derived['status']}")
-            lines += await _describe(portal, derived, depth + 2)
-    return lines or [f"{pad}(no route sends this event anywhere)"]
-
-
-def _portal_events(schemas: EventSchemas) -> list[dict[str, Any]]:
-    """The portal examples, plus a fee exemption for a business that does not qualify."""
-    events = []
-    for path in sorted((contracts_dir() / "examples").glob("*.json")):
-        event = json.loads(path.read_text(encoding="utf-8"))
-        if event["type"] in schemas.portal_types:
-            events.append(event)
-            if event["type"] == "request.submitted":
-                other = json.loads(json.dumps(event))
-                other["id"], other["subject"] = "evt-req-0002", "request/REQ-2026-0002"
-                other["data"]["request_id"] = "REQ-2026-0002"
-                other["data"]["business"] = {"afm": "094014298", "name": "ΛΟΓΙΣΜΙΚΟ ΣΕΡΡΩΝ ΑΕ"}
-                events.append(other)
-    return events
-
-
-async def run_demo(keep: bool = False) -> int:
-    from gateway.logs import configure_logging
-
-    configure_logging("ERROR")
-    workdir = Path(tempfile.mkdtemp(prefix="gateway-demo-"))
-    raw, env = _demo_config(workdir)
-    host = PluginHost()
+def demo_settings(raw: dict[str, Any], env: dict[str, str], host: PluginHost) -> Settings:
     schemas = EventSchemas(contracts_dir() / "events")
-    settings = parse_settings(
+    return parse_settings(
         raw,
         host.settings_model,
         schemas.known_types,
         environ={**os.environ, **env},
         config_dir=ROOT,
     )
-    from gateway.app import plugin_contexts
 
-    mocks = []
-    for context in plugin_contexts(settings).values():
+
+def _example(event_type: str) -> dict[str, Any]:
+    path = contracts_dir() / "examples" / f"{event_type}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def story_events() -> Iterator[dict[str, Any]]:
+    """One application of each type, the fee exemption's completion, and a payment."""
+    template = _example("request.submitted")
+    for number, (request_type, subject, extra) in enumerate(APPLICATIONS, start=1):
+        event = copy.deepcopy(template)
+        request_id = f"REQ-2026-{number:04d}"
+        event["id"] = f"evt-req-{number:04d}"
+        event["subject"] = f"request/{request_id}"
+        data = event["data"]
+        data.update(request_id=request_id, request_type=request_type, subject=subject, **extra)
+        data["description"] = f"{subject}: αίτηση μέσω της πλατφόρμας."
+        if request_type != "fee_exemption":
+            data.pop("business", None)
+        yield event
+    yield _example("request.status_changed")
+    yield _example("payment.completed")
+
+
+# -- the timeline ----------------------------------------------------------------------
+
+
+def _time(value: str | None) -> str:
+    return value[11:23] if value else "--:--:--.---"
+
+
+def _finished(delivery: dict[str, Any]) -> str | None:
+    history = delivery.get("history") or []
+    return history[-1]["ended_at"] if history else None
+
+
+async def _chain(portal: PortalClient, event_id: str) -> list[dict[str, Any]]:
+    """The event and everything derived from it, settled, in order."""
+    view = await portal.wait_settled(event_id)
+    chain = [view]
+    for delivery in view["deliveries"]:
+        for derived in delivery["emitted"]:
+            chain += await _chain(portal, derived)
+    return chain
+
+
+def _mails(view: dict[str, Any], inbox: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    lines = []
+    for delivery in view["deliveries"]:
+        if delivery["plugin"] != "email" or not delivery["result"]:
+            continue
+        for sent in delivery["result"].get("sent", []):
+            message = inbox.get(sent["message_id"], {})
+            lines.append(
+                (
+                    _finished(delivery) or "",
+                    f"e-mail to {sent['to']} ({sent['template']}): «{message.get('subject', '?')}»",
+                )
+            )
+    return lines
+
+
+def _step(view: dict[str, Any], plugin: str) -> dict[str, Any] | None:
+    return next((d for d in view["deliveries"] if d["plugin"] == plugin), None)
+
+
+async def timeline(
+    portal: PortalClient, event_id: str, inbox: dict[str, dict[str, Any]]
+) -> tuple[list[str], bool]:
+    """Readable lines for one application (or payment), and whether all of it was delivered."""
+    chain = await _chain(portal, event_id)
+    first = chain[0]
+    data = first.get("data") or {}
+    steps: list[tuple[str, str]] = [
+        (
+            first["received_at"],
+            f"received {first['type']} → {', '.join(d['plugin'] for d in first['deliveries'])}",
+        )
+    ]
+    for view in chain:
+        for delivery in view["deliveries"]:
+            result = delivery["result"] or {}
+            if delivery["state"] == "dead":
+                steps.append(
+                    (
+                        _finished(delivery) or "",
+                        f"{delivery['plugin']} FAILED: {delivery['last_error']}",
+                    )
+                )
+            elif delivery["plugin"] == "protocol":
+                on = result["protocol_date"]
+                stamp = f"{result['protocol_number']}/{on[8:10]}-{on[5:7]}-{on[:4]}"
+                steps.append(
+                    (_finished(delivery) or "", f"protocol number {stamp} ({result['registry']})")
+                )
+            elif delivery["plugin"] == "taxis":
+                verdict = "ELIGIBLE" if result.get("eligible") else "not eligible"
+                steps.append(
+                    (
+                        _finished(delivery) or "",
+                        f"fee exemption: {result.get('name')} {verdict}; {result.get('reasons', [''])[0]}",
+                    )
+                )
+            elif delivery["plugin"] == "genesis" and "receipt_number" in result:
+                steps.append(
+                    (
+                        _finished(delivery) or "",
+                        f"receipt {result['receipt_number']} for {result['amount']} EUR in GENESIS",
+                    )
+                )
+        steps += _mails(view, inbox)
+    lines = [f"{_time(when)}  {what}" for when, what in sorted(steps, key=lambda s: s[0])]
+    title = data.get("request_id") or data.get("payment_id") or first["id"]
+    kind = data.get("request_type") or first["type"]
+    delivered = all(view["status"] == "delivered" for view in chain)
+    return [f"{title} ({kind}): {'done' if delivered else 'NOT DONE'}"] + [
+        f"    {line}" for line in lines
+    ], delivered  # fmt: skip
+
+
+async def run_demo(keep: bool = False, wait: bool = False) -> int:
+    from gateway.app import plugin_contexts
+    from gateway.logs import configure_logging
+
+    configure_logging("ERROR")
+    workdir = Path(tempfile.mkdtemp(prefix="gateway-demo-"))
+    raw, env = demo_config(workdir)
+    host = PluginHost()
+    settings = demo_settings(raw, env, host)
+    mocks = {}
+    for name, context in plugin_contexts(settings).items():
         mock = host.mock(context)
         if mock is not None:
             await mock.start()
-            mocks.append(mock)
-    print(f"Mocks: {', '.join(f'{m.name} at {m.url}' for m in mocks)}")
-    # one injected failure, so the demo also shows a retry
-    next(m for m in mocks if m.name == "webhook").set_faults(fail_next=1)
+            mocks[name] = mock
+    # one refused delivery, so the demo also shows a retry
+    mocks["webhook"].set_faults(fail_next=1)
     failures = 0
     try:
         async with running_gateway(settings, host) as (base_url, _app):
-            print(f"Gateway: {base_url} (database {workdir / 'gateway.db'})\n")
+            print(f"Gateway {base_url} on SQLite ({workdir / 'gateway.db'})")
+            for name, mock in mocks.items():
+                print(f"  mock {name:<9} {getattr(mock, 'smtp_url', mock.url)}")
             portal = PortalClient(
-                base_url, env["GATEWAY_PORTAL_SECRET"], env["GATEWAY_PORTAL_TOKEN"]
+                base_url, env["GATEWAY_PORTAL_SECRET"], env["GATEWAY_OPERATOR_TOKEN"]
             )
-            posted = []
-            for event in _portal_events(schemas):
-                response = await portal.post_event(event)
+            events = list(story_events())
+            for event in events:
+                answer = await portal.post_event(event)
                 print(
-                    f"POST {event['type']:<24} {event['id']:<18} -> {response.status_code} {response.json()}"
+                    f"POST /v1/events {event['type']:<24} {event['id']:<16} → {answer.status_code}"
                 )
-                posted.append(event["id"])
+            for event in events:
+                await _chain(portal, event["id"])
+            await asyncio.sleep(0.2)  # let the last e-mails settle
+            inbox = {m["message_id"]: m for m in mocks["email"].messages}
             print()
-            for event_id in posted:
-                view = await portal.wait_settled(event_id)
-                print(f"{view['type']} {event_id}: {view['status']}")
-                print("\n".join(await _describe(portal, view)))
-                failures += view["status"] != "delivered"
-            looked_up = await portal.get("/v1/lookups/business/090165560")
+            for event in events:
+                if event["type"] == "request.status_changed":
+                    continue  # told within its application's story below
+                lines, delivered = await timeline(portal, event["id"], inbox)
+                if event["data"].get("request_id") == "REQ-2026-0001":
+                    more, done = await timeline(portal, "evt-status-0001", inbox)
+                    lines += [f"    then {line.strip()}" for line in more[1:]]
+                    delivered = delivered and done
+                if event["data"].get("request_type") == "tap_no_debt_certificate":
+                    lines.append(await _debts(portal, event["data"]["citizen"]["afm"]))
+                failures += not delivered
+                print("\n".join(lines))
+                print(f"    status: GET {base_url}/v1/events/{event['id']}\n")
+            print(f"E-mails in the mock inbox: {len(inbox)} (GET {mocks['email'].url}/_mock/state)")
+            print(f"Registrations in the ΙΡΙΔΑ mock: GET {mocks['protocol'].url}/_mock/state")
+            print(f"Dead letters: GET {base_url}/v1/dead-letters (operator token)")
+            again = await portal.post_event(events[0])
             print(
-                f"\nGET /v1/lookups/business/090165560 -> {looked_up.status_code}: {_summary(looked_up.json())}"
+                f"The first event posted again → {again.status_code}, Idempotent-Replayed: {again.headers.get('Idempotent-Replayed')}"
             )
-            owed = (await portal.get("/v1/lookups/debts/094259216")).json()
-            print(
-                f"GET /v1/lookups/debts/094259216 -> total {owed['total']} EUR, no debt: {owed['no_debt']}"
-            )
-            for debt in owed["debts"]:
-                print(
-                    f"    {debt['category']:<18} {debt['amount']:>8} EUR  {debt['rf_code']}  due {debt['due_date']}"
-                )
-            again = await portal.post_event(
-                json.loads((contracts_dir() / "examples" / "request.submitted.json").read_text())
-            )
-            print(
-                f"\nSame event posted again -> {again.status_code}, Idempotent-Replayed: {again.headers.get('Idempotent-Replayed')}"
-            )
-            print(
-                f"Status URLs need a token: curl -H 'Authorization: Bearer <portal token>' {base_url}/v1/events/{posted[0]}"
-            )
+            if wait:
+                print(f"\nRunning until Ctrl-C; operator token: {env['GATEWAY_OPERATOR_TOKEN']}")
+                await _until_interrupted()
             await portal.aclose()
     finally:
-        for mock in mocks:
-            print(f"Mock {mock.name} at {mock.url} received {len(mock.requests)} request(s)")
+        for mock in mocks.values():
             await mock.stop()
         if keep:
             print(f"Kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print(
-        "\nDemo finished: every event delivered."
+        "\nDemo finished: every application and payment went all the way."
         if not failures
-        else f"\nDemo finished: {failures} event(s) not delivered."
+        else f"\nDemo finished: {failures} story(ies) did not complete."
     )
     return 1 if failures else 0
+
+
+async def _debts(portal: PortalClient, afm: str) -> str:
+    answer = await portal.get(f"/v1/lookups/debts/{afm}", category="TAP")
+    owed = answer.json()
+    verdict = (
+        "no debt: the certificate can be issued"
+        if owed.get("no_debt")
+        else f"owes {owed.get('total')} EUR for ΤΑΠ"
+    )
+    return f"    debts look-up for {mask(afm)}: {verdict}"
+
+
+async def _until_interrupted() -> None:
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

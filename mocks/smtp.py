@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import warnings
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -68,13 +69,16 @@ class FakeSmtp(MockBackend):
         await super().stop()
 
     def _protocol(self) -> SMTP:
-        return SMTP(
-            self,
-            hostname="mock-smtp.local",
-            auth_required=bool(self.username),
-            auth_require_tls=False,
-            authenticator=self._authenticate if self.username else None,
-        )
+        with warnings.catch_warnings():
+            # a loopback mock asks for a login without TLS on purpose; aiosmtpd warns about it
+            warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+            return SMTP(
+                self,
+                hostname="mock-smtp.local",
+                auth_required=bool(self.username),
+                auth_require_tls=False,
+                authenticator=self._authenticate if self.username else None,
+            )
 
     def state(self) -> dict[str, Any]:
         return {"messages": self.messages}

@@ -1,0 +1,50 @@
+"""`[plugins.email]`: bad values reported with their key path."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.config import ConfigError
+from tests.support.settings import build_settings
+
+ROUTES = [{"type": "request.registered", "plugins": ["email"]}]
+GOOD = {"url": "smtp://127.0.0.1:2525", "from_address": "noreply@serres.gr"}
+
+
+def problems(section: dict) -> list[str]:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError) as caught:
+        build_settings("sqlite+aiosqlite:///x.db", {"email": section}, ROUTES)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_good_section_and_derived_values() -> None:
+    settings = build_settings("sqlite+aiosqlite:///x.db", {"email": GOOD}, ROUTES)
+    email = settings.plugins["email"]
+    assert (email.host, email.port, email.implicit_tls, email.id_domain) == (
+        "127.0.0.1",
+        2525,
+        False,
+        "serres.gr",
+    )
+    tls = build_settings(
+        "sqlite+aiosqlite:///x.db", {"email": {**GOOD, "url": "smtps://mail.serres.gr"}}, ROUTES
+    ).plugins["email"]
+    assert (tls.port, tls.implicit_tls) == (465, True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"url": "http://mail.serres.gr"}, "must be smtp://host:port"),
+        ({"url": "smtp://mail:99999"}, "port"),
+        ({"from_address": "noreply"}, "is not an e-mail address"),
+        ({"username": "u"}, "give both username and password"),
+        ({"url": "smtps://mail.serres.gr", "starttls": True}, "starttls is for smtp://"),
+        ({"departments": {"revenue": ["esoda at serres"]}}, "revenue: not e-mail addresses"),
+        ({"departments": {"revenue": "esoda@serres.gr"}}, "plugins.email.departments"),
+        ({"colour": "blue"}, "plugins.email.colour"),
+    ],
+)
+def test_bad_sections_name_the_problem(changes: dict, expected: str) -> None:  # type: ignore[type-arg]
+    found = problems({**GOOD, **changes})
+    assert any(expected in p for p in found), found

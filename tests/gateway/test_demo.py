@@ -1,0 +1,44 @@
+"""`make demo` runs its story to the end on a fresh database and says what happened."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.process import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_tells_every_story_and_stops_cleanly() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "demo"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = run.stdout
+    for request_type in (
+        "fee_exemption",
+        "tap_no_debt_certificate",
+        "civil_registry_certificate",
+        "asep_hiring_application",
+        "document_order",
+        "everyday_report",
+    ):
+        assert f"({request_type}): done" in out
+    assert (
+        len(re.findall(r"\d{2}\.\d{3}  protocol number \d+/\d{2}-\d{2}-\d{4} \(irida\)", out)) == 6
+    )
+    assert "fee exemption: ΚΑΦΕΝΕΙΟ Η ΠΛΑΤΕΙΑ ΙΚΕ ELIGIBLE" in out
+    assert "debts look-up for ******216: owes 12.05 EUR for ΤΑΠ" in out
+    assert "(el/request_completed_staff)" in out and "(en/request_registered)" in out
+    assert "«Απόδειξη είσπραξης ΓΡ-2026-000001: 125,40 €»" in out
+    assert "E-mails in the mock inbox: 10" in out
+    assert "maria.papadopoulou" not in out  # addresses are masked
+    assert "every application and payment went all the way" in out

@@ -68,6 +68,8 @@ class IridaDriver:
         self._token_lock = asyncio.Lock()
         self._profile: str | None = settings.x_profile
         self._roots: dict[str, str] | None = None
+        #: why the last send was refused as our set-up's fault; /readyz shows it until a send succeeds
+        self.refused: str | None = None
 
     # -- authentication ------------------------------------------------------------
 
@@ -203,8 +205,12 @@ class IridaDriver:
                 },
                 files=[("Files", (file_name(app), application_docx(app), MEDIA_TYPE))],
             )
-        except (ConnectionFailed, ConfigurationError):
-            await self.forget(app.reference)  # not sent, or refused before it was read
+        except ConnectionFailed:
+            await self.forget(app.reference)  # not sent
+            raise
+        except ConfigurationError as exc:
+            await self.forget(app.reference)  # refused before it was read
+            self.refused = exc.message
             raise
         if response.status_code in (200, 201):
             try:
@@ -215,8 +221,11 @@ class IridaDriver:
                 # registered or not, we cannot read it: the next attempt looks in the inbox
                 raise TransientError(f"{WHO}'s answer to the send is unreadable: {exc}") from exc
             await self.remember(app.reference, registration)
+            self.refused = None
             return registration
         error = refusal(response, WHO)
+        if isinstance(error, ConfigurationError):
+            self.refused = error.message
         if 400 <= response.status_code < 500 and response.status_code != 429:
             await self.forget(app.reference)  # ΙΡΙΔΑ judged the request and refused it
         raise error
@@ -284,6 +293,8 @@ class IridaDriver:
                 await self._root(department)
         except GatewayError as exc:
             return Health(False, exc.message)
+        if self.refused:
+            return Health(False, f"the last send was refused: {self.refused}")
         return Health(True, f"{WHO} as profile {profile}")
 
     async def aclose(self) -> None:

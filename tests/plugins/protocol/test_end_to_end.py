@@ -158,3 +158,43 @@ async def test_30_percent_errors_200_requests_each_registered_once(
     assert len(faults) > 30 and "error-after" in faults and "error-before" in faults
     numbers = {v["deliveries"][0]["result"]["protocol_number"] for v in views}
     assert len(numbers) == 200
+
+
+async def test_irida_refusing_our_credentials_shows_in_readyz(
+    start_gateway, database_url, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    mock = FakeIrida()
+    await mock.start()
+    try:
+        portal = await gateway(
+            start_gateway, database_url, ("irida", mock), receiver, password="wrong"
+        )
+        event = submitted()
+        await portal.post_event(event)
+        (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+        assert (delivery["state"], delivery["last_error_kind"]) == ("dead", "configuration")
+        assert "invalid_username_or_password" in delivery["last_error"]
+        ready = await portal.get("/readyz")
+        assert ready.status_code == 503
+        assert "invalid_username_or_password" in ready.json()["plugins"]["protocol"]["detail"]
+        assert mock.documents == []
+    finally:
+        await mock.stop()
+
+
+async def test_an_expired_irida_token_is_renewed(start_gateway, database_url, receiver) -> None:  # type: ignore[no-untyped-def]
+    mock = FakeIrida()
+    await mock.start()
+    try:
+        portal = await gateway(start_gateway, database_url, ("irida", mock), receiver)
+        first, second = submitted(), submitted()
+        await portal.post_event(first)
+        assert (await portal.wait_settled(first["id"]))["status"] == "delivered"
+        mock.expire_tokens()  # eight hours later
+        await portal.post_event(second)
+        (delivery,) = (await portal.wait_settled(second["id"]))["deliveries"]
+        assert (delivery["state"], delivery["attempts"]) == ("succeeded", 1)
+        assert mock.token_requests == 2 and len(mock.documents) == 2
+        assert (await portal.get("/readyz")).status_code == 200
+    finally:
+        await mock.stop()

@@ -22,7 +22,7 @@ from gateway.store import open_store
 from gateway.store.cache import Cache
 from plugins.protocol.irida import IridaDriver
 from plugins.protocol.mapping import Application
-from plugins.protocol.settings import ProtocolSettings
+from plugins.protocol.settings import DEFAULT_DEPARTMENTS, ProtocolSettings
 
 URL = "https://irida.test"
 API = f"{URL}/iris/api/v2"
@@ -171,14 +171,23 @@ async def test_a_401_renews_the_token_once(respx_mock, driver) -> None:  # type:
 
 
 async def test_a_second_401_is_a_configuration_error_and_nothing_is_in_doubt(
-    respx_mock, driver, cache
+    respx_mock, cache
 ) -> None:  # type: ignore[no-untyped-def]
+    one_department = dict.fromkeys(DEFAULT_DEPARTMENTS, "Ληξιαρχείο")
+    driver = IridaDriver(settings(departments=one_department), cache)
     token(respx_mock, "A", "B")
     directory(respx_mock)
     respx_mock.post(SEND).mock(return_value=httpx.Response(401, json={"message": "no rights"}))
     with pytest.raises(ConfigurationError, match="401 to a fresh token: no rights"):
         await driver.register(APP)
     assert await cache.get(APP.reference) is None
+    # /readyz says so, though the token and the directory still answer, until a send succeeds
+    health = await driver.health()
+    assert not health.ok and "the last send was refused" in health.detail
+    respx_mock.post(SEND).mock(return_value=registered())
+    await driver.register(APP)
+    assert (await driver.health()).ok and driver.refused is None
+    await driver.aclose()
 
 
 async def test_bad_credentials_answer_200_with_text(respx_mock, driver) -> None:  # type: ignore[no-untyped-def]

@@ -9,13 +9,16 @@ envelope, decoded headers and its text and HTML parts. Faults, per message
   without answering (the answer is lost, the message is not);
 - `latency_ms` delays the answer ("slow"); `outage` drops the connection.
 Addresses at `invalid.example` are refused at RCPT with 550, as a server
-refuses a mailbox that does not exist.
+refuses a mailbox that does not exist. Given a TLS context (tests make one
+with trustme), it speaks STARTTLS (and requires it) or TLS from the start;
+`gateway mocks` serves plain SMTP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import ssl
 import warnings
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -41,7 +44,13 @@ class FakeSmtp(MockBackend):
         admin_port: int = 0,
         username: str | None = None,
         password: str | None = None,
+        tls: str = "none",
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
+        if tls not in ("none", "starttls", "implicit") or (tls != "none") != bool(tls_context):
+            raise ValueError('tls is "none", or "starttls"/"implicit" with a tls_context')
+        self.tls = tls
+        self.tls_context = tls_context
         self.smtp_host = host
         self.smtp_port = port
         self.username = username
@@ -53,11 +62,17 @@ class FakeSmtp(MockBackend):
 
     @property
     def smtp_url(self) -> str:
-        return f"smtp://{self.smtp_host}:{self.smtp_port}"
+        scheme = "smtps" if self.tls == "implicit" else "smtp"
+        return f"{scheme}://{self.smtp_host}:{self.smtp_port}"
 
     async def start(self) -> str:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self.smtp_host, self.smtp_port)
+        self._server = await loop.create_server(
+            self._protocol,
+            self.smtp_host,
+            self.smtp_port,
+            ssl=self.tls_context if self.tls == "implicit" else None,
+        )
         if self.smtp_port == 0:
             self.smtp_port = self._server.sockets[0].getsockname()[1]
         return await super().start()
@@ -78,6 +93,8 @@ class FakeSmtp(MockBackend):
                 auth_required=bool(self.username),
                 auth_require_tls=False,
                 authenticator=self._authenticate if self.username else None,
+                tls_context=self.tls_context if self.tls == "starttls" else None,
+                require_starttls=self.tls == "starttls",
             )
 
     def state(self) -> dict[str, Any]:

@@ -142,6 +142,12 @@ class EmailConnector:
         try:
             await smtp.connect()
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
+            if _untrusted(exc):
+                self.configuration_fault = (
+                    f"the mail server {settings.url} has a certificate we do not trust ({exc}); "
+                    "set tls_ca_file to its CA"
+                )
+                raise ConfigurationError(self.configuration_fault, code="smtp_tls") from exc
             raise ConnectionFailed(f"cannot reach the mail server {settings.url}: {exc}") from exc
         except aiosmtplib.SMTPException as exc:
             raise TransientError(f"the mail server {settings.url} failed to greet: {exc}") from exc
@@ -238,6 +244,18 @@ class _Session:
                 await self._smtp.quit()
         except (aiosmtplib.SMTPException, OSError):
             self._smtp.close()
+
+
+def _untrusted(exc: BaseException) -> bool:
+    """A certificate that failed verification, wherever aiosmtplib wrapped it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _refusal(exc: aiosmtplib.SMTPResponseException) -> str:

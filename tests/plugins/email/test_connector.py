@@ -166,3 +166,42 @@ async def test_nobody_to_tell_sends_nothing(smtp, cache) -> None:  # type: ignor
     with pytest.raises(PermanentError, match=r"does not handle payment\.completed"):
         await sender.deliver(event("payment.completed"))
     assert smtp.messages == []
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A private CA, a server certificate for 127.0.0.1 and the CA file a client trusts."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return context, str(ca_file)
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+async def test_tls_both_ways_and_an_untrusted_certificate(tls, cache, mode: str) -> None:  # type: ignore[no-untyped-def]
+    context, ca_file = tls
+    mock = FakeSmtp(tls=mode, tls_context=context, username="gw", password="pw")
+    await mock.start()
+    extra = {"starttls": True} if mode == "starttls" else {}
+    try:
+        assert mock.smtp_url.startswith("smtps://" if mode == "implicit" else "smtp://")
+        trusted = connector(mock, cache, tls_ca_file=ca_file, username="gw", password="pw", **extra)
+        await trusted.deliver(event("request.registered"))
+        assert len(mock.messages) == 1 and (await trusted.health()).ok
+        untrusted = connector(mock, cache, username="gw", password="pw", **extra)
+        with pytest.raises(ConfigurationError, match="certificate we do not trust"):
+            await untrusted.deliver(event("payment.recorded"))
+        assert "tls_ca_file" in (await untrusted.health()).detail
+        if mode == "starttls":  # the mock requires STARTTLS, as a submission server does
+            plain = connector(mock, cache, username="gw", password="pw")
+            with pytest.raises((ConfigurationError, PermanentError)):
+                await plain.deliver(event("payment.recorded"))
+        assert len(mock.messages) == 1
+    finally:
+        await mock.stop()

@@ -237,10 +237,15 @@ async def test_store_failure_is_a_503_and_nothing_accepted(gateway, monkeypatch)
     portal, app = gateway
     store = app[appkeys.STORE]
 
-    async def broken(batch):  # type: ignore[no-untyped-def]
+    def broken(batch):  # type: ignore[no-untyped-def]
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(store, "_run", broken)
+    async def broken_async(batch):  # type: ignore[no-untyped-def]
+        broken(batch)
+
+    # SQLite commits in the writer thread, PostgreSQL on the loop
+    monkeypatch.setattr(store, "_run_in_thread", broken)
+    monkeypatch.setattr(store, "_run", broken_async)
     response = await portal.post_event(example("request.submitted"))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

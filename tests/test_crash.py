@@ -12,23 +12,18 @@ from gateway.demo import free_port
 from gateway.portal import PortalClient
 from tests.support.events import example
 from tests.support.process import GatewayProcess
+from tests.support.process import config_file as gateway_config
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 
 pytestmark = pytest.mark.slow
 
 
 def config_file(tmp_path: Path, database_url: str, port: int, receiver_url: str) -> Path:
-    path = tmp_path / f"gateway-{port}.toml"
-    path.write_text(
+    return gateway_config(
+        tmp_path,
+        port,
+        database_url,
         f"""
-[gateway]
-listen = "127.0.0.1:{port}"
-database_url = "{database_url}"
-poll_interval = 0.2
-log_level = "WARNING"
-[auth]
-portal_secrets = ["{SECRET}"]
-operator_tokens = ["{OPERATOR_TOKEN}"]
 [plugins.webhook]
 url = "{receiver_url}/events"
 timeout = 2
@@ -40,9 +35,8 @@ max_delay = 1
 [[routes]]
 type = "request.submitted"
 plugins = ["webhook"]
-"""
+""",
     )
-    return path
 
 
 async def _settled(portal: PortalClient, ids: list[str], within: float) -> dict[str, str]:

@@ -350,14 +350,30 @@ async def find_in_doubt(store: Store, event_id: str, plugin: str) -> InDoubt:
     return InDoubt(row.id, row.envelope)
 
 
-def _operator_attempt(connection: Connection, delivery_id: int, outcome: str, note: str) -> None:
-    number = connection.execute(
-        select(deliveries.c.attempts).where(deliveries.c.id == delivery_id)
-    ).scalar_one()
+def _settle_in_doubt(
+    connection: Connection,
+    event_id: str,
+    plugin: str,
+    values: dict[str, Any],
+    outcome: str,
+    note: str,
+) -> int | None:
+    """Move an in-doubt delivery on, with the operator's step in its history; None if it was not in doubt."""
+    row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
+    if row is None:
+        return None
     now = utcnow()
     connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == row.id)
+        .values(last_error_kind=outcome, updated_at=now, **values)
+    )
+    number = connection.execute(
+        select(deliveries.c.attempts).where(deliveries.c.id == row.id)
+    ).scalar_one()
+    connection.execute(
         attempts.insert().values(
-            delivery_id=delivery_id,
+            delivery_id=row.id,
             number=number,
             worker=OPERATOR,
             lease_token=OPERATOR,
@@ -367,6 +383,7 @@ def _operator_attempt(connection: Connection, delivery_id: int, outcome: str, no
             error_message=note,
         )
     )
+    return row.id
 
 
 async def settle_by_hand(
@@ -380,26 +397,27 @@ async def settle_by_hand(
 
     Raises NotInDoubt when another operator (or process) settled it first.
     """
-    now = utcnow()
+    values = {
+        "state": "succeeded",
+        "result": result,
+        "emitted": [item.id for item in derived],
+        "next_attempt_at": None,
+        "finished_at": utcnow(),
+    }
 
     def settle(connection: Connection) -> list[NewEvent] | None:
-        row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
-        if row is None:
-            return None
-        connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id == row.id)
-            .values(
-                state="succeeded",
-                result=result,
-                emitted=[item.id for item in derived],
-                last_error_kind="confirmed_by_operator",
-                next_attempt_at=None,
-                finished_at=now,
-                updated_at=now,
+        if (
+            _settle_in_doubt(
+                connection,
+                event_id,
+                plugin,
+                values,
+                "confirmed_by_operator",
+                "settled by an operator",
             )
-        )
-        _operator_attempt(connection, row.id, "confirmed_by_operator", "settled by an operator")
+            is None
+        ):
+            return None
         answers = insert_events(connection, derived) if derived else []
         return [
             item
@@ -415,26 +433,16 @@ async def settle_by_hand(
 
 async def release_in_doubt(store: Store, event_id: str, plugin: str) -> None:
     """An operator found nothing in the backend: queue the delivery to be sent again now."""
-    now = utcnow()
-
-    def release(connection: Connection) -> bool:
-        row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
-        if row is None:
-            return False
-        connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id == row.id)
-            .values(
-                state="pending",
-                next_attempt_at=now,
-                failures=0,
-                last_error_kind="released_by_operator",
-                finished_at=None,
-                updated_at=now,
-            )
+    values = {"state": "pending", "next_attempt_at": utcnow(), "failures": 0, "finished_at": None}
+    released = await store.transact(
+        lambda connection: _settle_in_doubt(
+            connection,
+            event_id,
+            plugin,
+            values,
+            "released_by_operator",
+            "released for another try",
         )
-        _operator_attempt(connection, row.id, "released_by_operator", "released for another try")
-        return True
-
-    if not await store.transact(release):
+    )
+    if released is None:
         raise NotInDoubt(f"the {plugin} delivery of {event_id!r} was settled meanwhile")

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from plugins.protocol.settings import REQUEST_TYPES
 from tests.support.process import ROOT
 
 pytestmark = pytest.mark.slow
@@ -23,14 +24,7 @@ def test_demo_tells_every_story_and_stops_cleanly() -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     out = run.stdout
-    for request_type in (
-        "fee_exemption",
-        "tap_no_debt_certificate",
-        "civil_registry_certificate",
-        "asep_hiring_application",
-        "document_order",
-        "everyday_report",
-    ):
+    for request_type in REQUEST_TYPES:
         assert f"({request_type}): done" in out
     assert (
         len(re.findall(r"\d{2}\.\d{3}  protocol number \d+/\d{2}-\d{2}-\d{4} \(irida\)", out)) == 6

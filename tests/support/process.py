@@ -14,6 +14,27 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def config_file(folder: Path, port: int, database_url: str, sections: str) -> Path:
+    """A gateway config for a real process: listen, database, test auth, then the given sections."""
+    from tests.support.settings import OPERATOR_TOKEN, SECRET
+
+    path = folder / f"gateway-{port}.toml"
+    path.write_text(
+        f"""
+[gateway]
+listen = "127.0.0.1:{port}"
+database_url = "{database_url}"
+poll_interval = 0.2
+log_level = "WARNING"
+[auth]
+portal_secrets = ["{SECRET}"]
+operator_tokens = ["{OPERATOR_TOKEN}"]
+{sections}
+"""
+    )
+    return path
+
+
 class GatewayProcess:
     def __init__(self, config: Path, port: int, log: Path) -> None:
         self.config = config

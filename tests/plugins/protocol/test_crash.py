@@ -16,28 +16,25 @@ from mocks.base import MockBackend
 from tests.plugins.protocol.support import REST_TOKEN, make_mock, registrations
 from tests.support.events import example
 from tests.support.process import ROOT, GatewayProcess
+from tests.support.process import config_file as gateway_config
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 
 pytestmark = pytest.mark.slow
 SEND_PATH = {"rest": "/api/v1/documents", "irida": "/iris/api/v2/external"}
 
 
-def config_file(tmp_path: Path, database_url: str, port: int, driver: str, mock: MockBackend, extra: str = "") -> Path:  # fmt: skip
+def config_file(
+    tmp_path: Path, database_url: str, port: int, driver: str, mock: MockBackend, extra: str = ""
+) -> Path:
     if driver == "irida":
         keys = f'driver = "irida"\nurl = "{mock.url}"\nusername = "gateway"\npassword = "irida-test-password"'
     else:
         keys = f'driver = "rest"\nurl = "{mock.url}/api/v1"\ntoken = "{REST_TOKEN}"'
-    path = tmp_path / f"gateway-{port}.toml"
-    path.write_text(
+    return gateway_config(
+        tmp_path,
+        port,
+        database_url,
         f"""
-[gateway]
-listen = "127.0.0.1:{port}"
-database_url = "{database_url}"
-poll_interval = 0.2
-log_level = "WARNING"
-[auth]
-portal_secrets = ["{SECRET}"]
-operator_tokens = ["{OPERATOR_TOKEN}"]
 [plugins.protocol]
 {keys}
 timeout = 1
@@ -49,9 +46,8 @@ max_delay = 1
 [[routes]]
 type = "request.submitted"
 plugins = ["protocol"]
-"""
+""",
     )
-    return path
 
 
 async def cli(*args: str) -> subprocess.CompletedProcess[str]:

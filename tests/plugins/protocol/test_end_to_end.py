@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mocks.irida import FakeIrida
+from plugins.protocol.settings import DEFAULT_DEPARTMENTS
 from tests.plugins.protocol.support import make_mock, registrations, section, total_registrations
 from tests.support.events import example
 from tests.support.settings import FAST_RETRY, OPERATOR_TOKEN, build_settings
@@ -16,14 +17,7 @@ ROUTES = [
     {"type": "request.submitted", "plugins": ["protocol"]},
     {"type": "request.registered", "plugins": ["webhook"]},
 ]
-REQUEST_TYPES = {
-    "fee_exemption": "Τμήμα Εσόδων",
-    "tap_no_debt_certificate": "Τμήμα Ταμείου",
-    "civil_registry_certificate": "Ληξιαρχείο",
-    "asep_hiring_application": "Τμήμα Προσωπικού",
-    "document_order": "Ληξιαρχείο",
-    "everyday_report": "Τμήμα Καθαριότητας",
-}
+REQUEST_TYPES = DEFAULT_DEPARTMENTS
 
 
 @pytest.fixture(params=["rest", "irida"])

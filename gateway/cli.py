@@ -288,11 +288,11 @@ def _settle(call: Callable[[], Awaitable[T]]) -> T:
 @config_option
 @click.argument("event_id")
 @click.argument("plugin")
-@click.argument("facts", nargs=-1, required=True)
+@click.argument("facts", nargs=-1)
 def deliveries_confirm(
     config_path: str, event_id: str, plugin: str, facts: tuple[str, ...]
 ) -> None:
-    """Settle as succeeded with what the backend holds, e.g. protocol_number=28640 protocol_date=2026-11-22."""
+    """Settle as succeeded with what the backend holds (protocol: protocol_number=28640 protocol_date=2026-11-22; email: nothing)."""
     from gateway.contracts import contracts_dir
     from gateway.router import Router
     from gateway.schemas import EventSchemas

@@ -163,3 +163,53 @@ async def test_in_a_running_gateway_4xx_is_retried_and_5xx_is_dead_with_the_repl
         assert len(smtp.messages) == 1
     finally:
         await smtp.stop()
+
+
+async def test_a_lost_answer_waits_and_an_operator_confirms_it_in_the_cli(
+    start_gateway, sqlite_url, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import subprocess
+    import sys
+
+    from mocks.smtp import FakeSmtp
+    from tests.support.events import example
+    from tests.support.process import ROOT
+    from tests.support.process import config_file as gateway_config
+    from tests.support.settings import FAST_RETRY, build_settings
+
+    smtp = FakeSmtp()
+    await smtp.start()
+    try:
+        section = {"url": smtp.smtp_url, "from_address": "noreply@serres.gr", "retry": FAST_RETRY}
+        routes = [{"type": "request.status_changed", "plugins": ["email"]}]
+        portal, _app = await start_gateway(build_settings(sqlite_url, {"email": section}, routes))
+        smtp.set_faults(fail_next=1, error_phase="after")  # taken, then the connection drops
+        event = example("request.status_changed", data={"status": "in_progress"})
+        await portal.post_event(event)
+        (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+        assert (delivery["state"], delivery["last_error_kind"]) == ("dead", "outcome_unknown")
+        assert smtp.messages[0]["message_id"] in delivery["last_error"]
+
+        config = gateway_config(
+            tmp_path,
+            0,
+            sqlite_url,
+            f'[plugins.email]\nurl = "{smtp.smtp_url}"\nfrom_address = "noreply@serres.gr"\n'
+            '[[routes]]\ntype = "request.status_changed"\nplugins = ["email"]\n',
+        )
+        command = [sys.executable, "-m", "gateway.cli", "deliveries", "confirm"]
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [*command, "--config", str(config), event["id"], "email"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert done.returncode == 0, done.stderr
+        view = await portal.wait_settled(event["id"])
+        assert view["deliveries"][0]["state"] == "succeeded"
+        assert view["deliveries"][0]["result"]["confirmed_sent"][0]["to"] == "m***@example.gr"
+        assert len(smtp.messages) == 1
+    finally:
+        await smtp.stop()

@@ -73,11 +73,14 @@ class IridaDriver:
 
     # -- authentication ------------------------------------------------------------
 
-    async def _bearer(self, renew: bool = False) -> str:
-        """A token with life left in it; renewed before it expires, or at once when `renew`."""
+    async def _bearer(self, refused: str | None = None) -> str:
+        """A token with life left in it: renewed before it expires, or when ΙΡΙΔΑ `refused` it.
+
+        Concurrent calls refused with the same token renew it once between them.
+        """
         async with self._token_lock:
             fresh = self._clock() < self._token_expires - self.settings.token_renew_margin
-            if self._token and fresh and not renew:
+            if self._token and fresh and self._token != refused:
                 return self._token
             with http_failures_as(self.settings.url):
                 response = await self.client.post(
@@ -140,14 +143,17 @@ class IridaDriver:
         self, method: str, path: str, *, profile: bool = True, **kwargs: Any
     ) -> httpx.Response:
         """One call with the bearer (and x-profile); a 401 renews the token once, then it is our set-up."""
-        for renew in (False, True):
-            headers = {"Authorization": f"Bearer {await self._bearer(renew)}"}
+        refused: str | None = None
+        for _ in range(2):
+            token = await self._bearer(refused)
+            headers = {"Authorization": f"Bearer {token}"}
             if profile:
                 headers["x-profile"] = await self._profile_header()
             with http_failures_as(self.settings.url):
                 response = await self.client.request(method, path, headers=headers, **kwargs)
             if response.status_code != 401:
                 return response
+            refused = token
         raise _configuration(f"{WHO} answered 401 to a fresh token: {backend_message(response)}")
 
     def _json(self, response: httpx.Response) -> Any:

@@ -385,3 +385,21 @@ async def test_health_checks_credentials_profile_and_every_department(respx_mock
     health = await driver.health()
     assert health.ok and health.detail == "ΙΡΙΔΑ as profile P-2"
     await driver.aclose()
+
+
+async def test_concurrent_sends_refused_with_one_token_renew_it_once(respx_mock, driver) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    login = token(respx_mock, "OLD", "NEW", "SPARE")
+    directory(respx_mock)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer OLD":
+            return httpx.Response(401, json={"message": "expired"})
+        return registered()
+
+    respx_mock.post(SEND).mock(side_effect=answer)
+    await driver._bearer()  # both sends start with the same token
+    apps = [Application(**{**APP.__dict__, "reference": f"evt-{i}:protocol"}) for i in range(4)]
+    await asyncio.gather(*(driver.register(app) for app in apps))
+    assert login.call_count == 2

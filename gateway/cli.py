@@ -130,7 +130,8 @@ def mocks(config_path: str) -> None:
                 continue
             url = await mock.start()
             started.append(mock)
-            click.echo(f"{name}: mock listening on {url} (admin: {url}/_mock/state)", err=True)
+            served = getattr(mock, "smtp_url", url)  # a mail server: SMTP there, admin over HTTP
+            click.echo(f"{name}: mock listening on {served} (admin: {url}/_mock/state)", err=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -62,6 +62,19 @@ def _marks(count: int, dialect: str, start: int = 1) -> str:
     return ", ".join("?" if dialect == "sqlite" else f"${n}" for n in range(start, start + count))
 
 
+def _padded(ids: list[str]) -> list[str]:
+    """The list grown to a power of two by repeating its last id.
+
+    The driver keeps prepared statements by their text: ten sizes of IN list
+    stay prepared, where one text per batch size was prepared anew nearly
+    every batch (measured: that SELECT cost two thirds of the INSERT's time).
+    """
+    size = 1
+    while size < len(ids):
+        size *= 2
+    return ids + ids[-1:] * (size - len(ids))
+
+
 def _insert_sql(table: str, columns: tuple[str, ...], dialect: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns), dialect)})"
 
@@ -80,8 +93,8 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
     try:
         known: dict[str, str] = {}
         ids = list({item.id for item in items})
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), 512):
+            chunk = _padded(ids[start : start + 512])
             cursor.execute(
                 f"SELECT id, body_hash FROM events WHERE id IN ({_marks(len(chunk), dialect)})",
                 chunk,

@@ -151,6 +151,14 @@ def _close_attempt(
     )
 
 
+def _store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEvent]:
+    """Store the derived events; return those that were new (an identical one is skipped)."""
+    answers = insert_events(connection, derived) if derived else []
+    return [
+        item for item, answer in zip(derived, answers, strict=True) if answer.status == "created"
+    ]
+
+
 def _held(claim: Claim) -> Any:
     return and_(
         deliveries.c.id == claim.delivery_id,
@@ -186,12 +194,7 @@ async def settle_success(
         if done.rowcount != 1:
             return None  # lease lost: nothing written
         _close_attempt(connection, claim, "succeeded", None, None)
-        answers = insert_events(connection, derived) if derived else []
-        return [
-            item
-            for item, answer in zip(derived, answers, strict=True)
-            if answer.status == "created"
-        ]
+        return _store_derived(connection, derived)
 
     created = await store.transact(settle)
     if created is None:
@@ -418,12 +421,7 @@ async def settle_by_hand(
             is None
         ):
             return None
-        answers = insert_events(connection, derived) if derived else []
-        return [
-            item
-            for item, answer in zip(derived, answers, strict=True)
-            if answer.status == "created"
-        ]
+        return _store_derived(connection, derived)
 
     created = await store.transact(settle)
     if created is None:

@@ -1,8 +1,8 @@
 """Sending over SMTP, each message at most once per event and recipient.
 
 SMTP cannot be asked "did you take this one?", so the connector keeps a
-record per (event, recipient) in the gateway's database: "sending" just
-before the message data goes out, "sent" after the server's 250. A reply
+record per (event, recipient) in `gateway.send_log`: "sending" just before
+the message data goes out, "done" after the server's 250. A reply
 that refuses the data means nothing was taken and the record is dropped. A
 connection lost after the data went out leaves "sending": the next attempt
 does not send that message again but stops as `outcome_unknown`, naming
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import aiosmtplib
@@ -30,7 +29,7 @@ from gateway.errors import (
 )
 from gateway.logs import mask
 from gateway.plugin_api import DeliveryResult, Event, Health, PluginContext
-from gateway.store.cache import Cache
+from gateway.send_log import DONE, SENDING, SendLog
 from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
 from plugins.email.render import Renderer
 from plugins.email.settings import EmailSettings
@@ -43,7 +42,7 @@ class EmailConnector:
         settings = context.settings
         assert isinstance(settings, EmailSettings)
         self.settings = settings
-        self.cache: Cache | None = context.cache
+        self.sends = SendLog(context.cache, settings.in_doubt_days)
         self.renderer = Renderer(settings)
         #: the last refusal of our login; /readyz shows it until a login succeeds
         self.configuration_fault: str | None = None
@@ -56,10 +55,10 @@ class EmailConnector:
         already, in_doubt, refused = [], [], []
         pending = []
         for message in messages:
-            state = await self._state(event.id, message.to_address)
-            if state == "sent":
+            state = await self.sends.state(recipient_key(event.id, message.to_address))
+            if state == DONE:
                 already.append(self._line(event.id, message))
-            elif state == "sending":
+            elif state == SENDING:
                 in_doubt.append(self._line(event.id, message))
             else:
                 pending.append(message)
@@ -105,11 +104,11 @@ class EmailConnector:
             return _refusal(exc)  # raises for a temporary refusal
         except LOST as exc:
             raise TransientError(f"the mail server went away before the message: {exc}") from exc
-        await self._mark(key, "sending")
+        await self.sends.sending(key)
         try:
             await smtp.data(email)
         except aiosmtplib.SMTPResponseException as exc:
-            await self._forget(key)  # the server answered: it did not take the message
+            await self.sends.forget(key)  # the server answered: it did not take the message
             await _reset(smtp)
             return _refusal(exc)
         except LOST as exc:
@@ -117,7 +116,7 @@ class EmailConnector:
                 f"the connection was lost after the message was sent ({type(exc).__name__}); "
                 "the next attempt will not send it again"
             ) from exc
-        await self._mark(key, "sent")
+        await self.sends.done(key)
         return None
 
     def _session(self) -> _Session:
@@ -166,26 +165,6 @@ class EmailConnector:
             self.configuration_fault = None
         return smtp
 
-    # -- the send records -------------------------------------------------------------------
-
-    async def _state(self, event_id: str, address: str) -> str | None:
-        if self.cache is None:
-            return None
-        record = await self.cache.get(recipient_key(event_id, address))
-        return record.get("state") if record else None
-
-    async def _mark(self, key: str, state: str) -> None:
-        if self.cache is not None:
-            await self.cache.put(
-                key,
-                {"state": state, "at": datetime.now(UTC).isoformat()},
-                self.settings.in_doubt_days * 86_400,
-            )
-
-    async def _forget(self, key: str) -> None:
-        if self.cache is not None:
-            await self.cache.forget(key)
-
     # -- operators settle a message in doubt ---------------------------------------------------
 
     async def confirm(self, event: Event, facts: Mapping[str, Any]) -> DeliveryResult:
@@ -195,8 +174,9 @@ class EmailConnector:
             raise InvalidInputError('confirm takes no facts, or {"sent": "yes"}')
         lines = []
         for message in outgoing(event, self.settings.departments):
-            if await self._state(event.id, message.to_address) == "sending":
-                await self._mark(recipient_key(event.id, message.to_address), "sent")
+            key = recipient_key(event.id, message.to_address)
+            if await self.sends.state(key) == SENDING:
+                await self.sends.done(key)
                 lines.append(self._line(event.id, message))
         return DeliveryResult(result={"confirmed_sent": lines})
 
@@ -204,8 +184,8 @@ class EmailConnector:
         """The server never took them: the next attempt sends the messages in doubt again."""
         for message in outgoing(event, self.settings.departments):
             key = recipient_key(event.id, message.to_address)
-            if await self._state(event.id, message.to_address) == "sending":
-                await self._forget(key)
+            if await self.sends.state(key) == SENDING:
+                await self.sends.forget(key)
 
     # -- health ----------------------------------------------------------------------------
 

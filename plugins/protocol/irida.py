@@ -1,9 +1,9 @@
 """The `irida` driver: ΙΡΙΔΑ's External API v2 (contracts/protocol/irida.openapi.yaml).
 
 ΙΡΙΔΑ does not deduplicate: every send makes a new registration. So before
-sending, the driver records durably (in the gateway's database) that it is
-about to send; after a definite answer it records the number, or forgets the
-send when ΙΡΙΔΑ refused it. A later attempt that finds a send with no answer
+sending, the driver records durably that it is about to send
+(`gateway.send_log`); after a definite answer it records the number, or
+forgets the send when ΙΡΙΔΑ refused it. A later attempt that finds a send with no answer
 (a timeout, a 5xx, a crash of the gateway) looks for the document in the
 inbox by the reference its subject carries before it sends again; with
 `verify_by_inbox = false`, or when the inbox cannot be read, it stops with
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from gateway.errors import (
 )
 from gateway.http_errors import http_failures_as
 from gateway.plugin_api import Health
+from gateway.send_log import DONE, SENDING, SendLog
 from gateway.store.cache import Cache
 from plugins.protocol.answers import backend_message, refusal
 from plugins.protocol.document import MEDIA_TYPE, application_docx, file_name
@@ -60,7 +61,7 @@ class IridaDriver:
         self, settings: ProtocolSettings, cache: Cache | None, clock: Any = time.monotonic
     ) -> None:
         self.settings = settings
-        self.cache = cache
+        self.sends = SendLog(cache, settings.in_doubt_days)
         self.client = httpx.AsyncClient(base_url=settings.url, timeout=settings.timeout)
         self._clock = clock
         self._token: str | None = None
@@ -189,16 +190,16 @@ class IridaDriver:
     # -- registering exactly once ------------------------------------------------------
 
     async def register(self, app: Application) -> Registration:
-        record = await self.cache.get(app.reference) if self.cache is not None else None
-        if record and record.get("state") == "registered":
+        record = await self.sends.get(app.reference)
+        if record and record["state"] == DONE:
             return _from_record(record, self.settings.registry)
-        if record and record.get("state") == "sending":
+        if record and record["state"] == SENDING:
             found = await self._find_sent(app, record)
             if found is not None:
                 await self.remember(app.reference, found)
                 return found
         root = await self._root(app.department)
-        await self._mark(app.reference, {"state": "sending", "at": _now()})
+        await self.sends.sending(app.reference)
         try:
             response = await self._authorised(
                 "POST",
@@ -270,23 +271,15 @@ class IridaDriver:
             raise TransientError(f"{WHO}'s inbox holds an unreadable regNo: {exc}") from exc
         return None
 
-    async def _mark(self, reference: str, record: dict[str, Any]) -> None:
-        if self.cache is not None:
-            await self.cache.put(reference, record, self.settings.in_doubt_days * 86_400)
-
     async def remember(self, reference: str, registration: Registration) -> None:
-        await self._mark(
+        await self.sends.done(
             reference,
-            {
-                "state": "registered",
-                "protocol_number": registration.protocol_number,
-                "protocol_date": registration.protocol_date.isoformat(),
-            },
+            protocol_number=registration.protocol_number,
+            protocol_date=registration.protocol_date.isoformat(),
         )
 
     async def forget(self, reference: str) -> None:
-        if self.cache is not None:
-            await self.cache.forget(reference)
+        await self.sends.forget(reference)
 
     # -- health ---------------------------------------------------------------------
 
@@ -309,10 +302,6 @@ class IridaDriver:
 
 def _configuration(message: str) -> ConfigurationError:
     return ConfigurationError(message, code="irida_configuration")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _from_record(record: dict[str, Any], registry: str) -> Registration:

@@ -141,7 +141,7 @@ async def test_send_follows_the_api(respx_mock, driver, cache) -> None:  # type:
     assert (name, filename) == ("Files", "aitisi-REQ-1.docx")
     document = zipfile.ZipFile(io.BytesIO(payload)).read("word/document.xml").decode()
     assert "Μαρία Παπαδοπούλου" in document and "evt-1:protocol" in document
-    assert (await cache.get(APP.reference))["state"] == "registered"
+    assert (await cache.get(APP.reference))["state"] == "done"
 
 
 async def test_token_is_reused_then_renewed_before_it_expires(respx_mock, driver, clock) -> None:  # type: ignore[no-untyped-def]
@@ -261,7 +261,7 @@ async def test_a_lost_answer_is_found_in_the_inbox_and_not_sent_again(
         "2026-11-21",
     )
     assert send.call_count == 1
-    assert (await cache.get(APP.reference))["state"] == "registered"
+    assert (await cache.get(APP.reference))["state"] == "done"
     # later attempts (a replay) answer from the record, without asking ΙΡΙΔΑ
     inbox_calls = len(respx_mock.calls)
     assert (await driver.register(APP)).protocol_number == "28640"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.config import PluginSettings
 
@@ -57,6 +58,28 @@ class EmailSettings(PluginSettings):
         except ValueError:
             raise ValueError("the port is not a number from 0 to 65535") from None
         return value
+
+    @field_validator("mock_admin_url")
+    @classmethod
+    def _admin_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError("must be http://host:port")
+        return value
+
+    @field_validator("tls_ca_file")
+    @classmethod
+    def _ca_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Relative to the config file; it must exist now, not at the first message."""
+        if value is None:
+            return None
+        path = Path(value)
+        base = (info.context or {}).get("config_dir")
+        if base is not None and not path.is_absolute():
+            path = Path(base) / path
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        return str(path)
 
     @field_validator("from_address")
     @classmethod

@@ -101,3 +101,15 @@ async def test_login_when_configured() -> None:
         assert len(mock.messages) == 1
     finally:
         await mock.stop()
+
+
+@pytest.mark.parametrize(
+    ("tls", "with_context"),
+    [("starttls", False), ("implicit", False), ("ssl", True), ("none", True)],
+)
+def test_tls_needs_a_mode_and_a_context_together(tls: str, with_context: bool) -> None:
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH) if with_context else None
+    with pytest.raises(ValueError, match="tls is"):
+        FakeSmtp(tls=tls, tls_context=context)

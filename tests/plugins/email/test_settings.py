@@ -43,6 +43,8 @@ def test_good_section_and_derived_values() -> None:
         ({"departments": {"revenue": ["esoda at serres"]}}, "revenue: not e-mail addresses"),
         ({"departments": {"revenue": "esoda@serres.gr"}}, "plugins.email.departments"),
         ({"colour": "blue"}, "plugins.email.colour"),
+        ({"tls_ca_file": "/nonexistent/ca.pem"}, "/nonexistent/ca.pem is not a file"),
+        ({"mock_admin_url": "127.0.0.1:8025"}, "must be http://host:port"),
     ],
 )
 def test_bad_sections_name_the_problem(changes: dict, expected: str) -> None:  # type: ignore[type-arg]

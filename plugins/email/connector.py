@@ -13,8 +13,9 @@ recipients of the same event go on regardless.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiosmtplib
@@ -119,8 +120,18 @@ class EmailConnector:
         await self.sends.done(key)
         return None
 
-    def _session(self) -> _Session:
-        return _Session(self)
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        """One SMTP connection for one delivery's messages, closed however the delivery ends."""
+        smtp = await self._connect()
+        try:
+            yield smtp
+        finally:
+            try:
+                if smtp.is_connected:
+                    await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self.settings
@@ -203,27 +214,6 @@ class EmailConnector:
 
     async def aclose(self) -> None:
         """Nothing is kept open between deliveries."""
-
-
-class _Session:
-    """One SMTP connection for one delivery's messages, closed however the delivery ends."""
-
-    def __init__(self, connector: EmailConnector) -> None:
-        self._connector = connector
-        self._smtp: aiosmtplib.SMTP | None = None
-
-    async def __aenter__(self) -> aiosmtplib.SMTP:
-        self._smtp = await self._connector._connect()
-        return self._smtp
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._smtp is None:
-            return
-        try:
-            if self._smtp.is_connected:
-                await self._smtp.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            self._smtp.close()
 
 
 def _untrusted(exc: BaseException) -> bool:

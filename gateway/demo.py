@@ -160,10 +160,6 @@ def _mails(view: dict[str, Any], inbox: dict[str, dict[str, Any]]) -> list[tuple
     return lines
 
 
-def _step(view: dict[str, Any], plugin: str) -> dict[str, Any] | None:
-    return next((d for d in view["deliveries"] if d["plugin"] == plugin), None)
-
-
 async def timeline(
     portal: PortalClient, event_id: str, inbox: dict[str, dict[str, Any]]
 ) -> tuple[list[str], bool]:

@@ -103,10 +103,6 @@ class FakeSmtp(MockBackend):
     def reset_state(self) -> None:
         self.messages.clear()
 
-    def to(self, address: str) -> list[dict[str, Any]]:
-        """The messages taken for one recipient."""
-        return [m for m in self.messages if address in m["envelope_to"]]
-
     # -- aiosmtpd handler hooks --------------------------------------------------------
 
     def _authenticate(

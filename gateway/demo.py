@@ -248,7 +248,6 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
                 )
             for event in events:
                 await _chain(portal, event["id"])
-            await asyncio.sleep(0.2)  # let the last e-mails settle
             inbox = {m["message_id"]: m for m in mocks["email"].messages}
             print()
             for event in events:

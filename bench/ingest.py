@@ -40,7 +40,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.demo import free_port  # noqa: E402
+from gateway.devtools.ports import free_port  # noqa: E402
 from gateway.signature import signed_headers  # noqa: E402
 from mocks.webhook import WebhookReceiver  # noqa: E402
 from tests.support.events import example  # noqa: E402

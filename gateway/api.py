@@ -18,7 +18,8 @@ from gateway.errors import (
     ThrottledError,
 )
 from gateway.problems import ProblemError
-from gateway.store import queue, views
+from gateway.states import DeliveryState
+from gateway.store import repair, views
 
 HEALTH_TIMEOUT = 5.0
 
@@ -88,7 +89,7 @@ async def list_events(request: web.Request) -> web.Response:
 @require("operator")
 async def replay_event(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
-    plugins = await queue.replay(request.app[appkeys.STORE], event_id)
+    plugins = await repair.replay(request.app[appkeys.STORE], event_id)
     if plugins is None:
         raise _not_found(event_id)
     request.app[appkeys.DISPATCHER].notify(plugins)
@@ -140,7 +141,7 @@ async def confirm_delivery(request: web.Request) -> web.Response:
         {
             "id": event_id,
             "plugin": plugin,
-            "state": "succeeded",
+            "state": DeliveryState.SUCCEEDED,
             "result": result,
             "emitted": [item.id for item in created],
         }
@@ -159,7 +160,9 @@ async def release_delivery(request: web.Request) -> web.Response:
     except (settlement.NotInDoubt, settlement.CannotSettle) as exc:
         raise _settle_problem(exc, plugin) from None
     app[appkeys.DISPATCHER].notify([plugin])
-    return web.json_response({"id": event_id, "plugin": plugin, "state": "pending"}, status=202)
+    return web.json_response(
+        {"id": event_id, "plugin": plugin, "state": DeliveryState.PENDING}, status=202
+    )
 
 
 @require("operator")
@@ -246,8 +249,9 @@ async def readyz(request: web.Request) -> web.Response:
         database = {"ok": True, "detail": ""}
     except Exception as exc:
         database = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
-    names = list(app[appkeys.HEALTH_CHECKS])
-    results = await asyncio.gather(*(_check(app[appkeys.HEALTH_CHECKS][n]) for n in names))
+    checks = app[appkeys.HEALTH_CHECKS]
+    names = list(checks)
+    results = await asyncio.gather(*(_check(checks[n]) for n in names))
     breakers = app[appkeys.DISPATCHER].breakers()
     plugins = {
         name: {**result, "breaker": breakers.get(name)}
@@ -264,9 +268,8 @@ async def metrics(request: web.Request) -> web.Response:
     app = request.app
     registry = app[appkeys.METRICS]
     try:
-        registry.set_queue_depth(
-            await views.queue_depth(app[appkeys.STORE]), list(app[appkeys.CONNECTORS])
-        )
+        connectors = app[appkeys.CONNECTORS]
+        registry.set_queue_depth(await views.queue_depth(app[appkeys.STORE]), list(connectors))
     except Exception:
         pass  # metrics must answer even when the database does not
     for name, lane in app[appkeys.DISPATCHER].lanes.items():

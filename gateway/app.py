@@ -16,19 +16,16 @@ from datetime import timedelta
 from aiohttp import web
 
 from gateway import api, appkeys, intake
+from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
-from gateway.contracts import contracts_dir
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
 from gateway.metrics import Metrics
-from gateway.plugin_api import PluginContext
+from gateway.plugin_api import Connector, HealthCheck, Lookup
 from gateway.plugins import PluginHost, PluginLoadError
 from gateway.problems import ProblemError, problem
-from gateway.router import Router
-from gateway.schemas import EventSchemas
-from gateway.store import Store, open_store
-from gateway.store.cache import Cache
+from gateway.store import open_store
 from gateway.store.models import utcnow
-from gateway.store.views import purge_payloads
+from gateway.store.retention import purge_expired, purge_payloads
 
 log = logging.getLogger("gateway.app")
 RETENTION_EVERY = 3600.0
@@ -60,20 +57,6 @@ async def problem_middleware(
         )
 
 
-def plugin_contexts(settings: Settings, store: Store | None = None) -> dict[str, PluginContext]:
-    """What each enabled plugin is built with; the lookup cache only where there is a store."""
-    return {
-        name: PluginContext(
-            name,
-            cfg,
-            contracts_dir(),
-            logging.getLogger(f"gateway.plugins.{name}"),
-            Cache(store, name) if store is not None else None,
-        )
-        for name, cfg in settings.enabled_plugins().items()
-    }
-
-
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = await open_store(app[appkeys.SETTINGS].gateway.database_url)
     store.on_batch = app[appkeys.METRICS].write_batch.observe
@@ -84,9 +67,11 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
     host = app[appkeys.HOST]
-    connectors, lookups, checks = {}, {}, {}
+    connectors: dict[str, Connector] = {}
+    lookups: dict[str, tuple[str, Lookup]] = {}
+    checks: dict[str, HealthCheck | None] = {}
     try:
-        for name, context in plugin_contexts(app[appkeys.SETTINGS], app[appkeys.STORE]).items():
+        for name, context in app[appkeys.ASSEMBLY].contexts(app[appkeys.STORE]).items():
             connector = host.connector(context)
             connectors[name] = connector
             for lookup in host.lookups(context, connector):
@@ -148,6 +133,9 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
                         purged,
                         days,
                     )
+                expired = await purge_expired(app[appkeys.STORE])
+                if expired:
+                    log.info("retention: deleted %d expired cache and send-log records", expired)
             except Exception:
                 log.exception("retention run failed")
             await asyncio.sleep(RETENTION_EVERY)
@@ -176,12 +164,15 @@ async def _freeze_gc(_app: web.Application) -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def create_app(settings: Settings, host: PluginHost | None = None) -> web.Application:
+def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> web.Application:
+    """The gateway for validated settings (assembled here) or an assembly made by the caller."""
+    parts = config if isinstance(config, Assembly) else assemble(config, host=host)
     app = web.Application(middlewares=[problem_middleware])
-    app[appkeys.SETTINGS] = settings
-    app[appkeys.HOST] = host or PluginHost()
-    app[appkeys.SCHEMAS] = EventSchemas(contracts_dir() / "events")
-    app[appkeys.ROUTER] = Router(settings.routes, settings.enabled_plugins())
+    app[appkeys.ASSEMBLY] = parts
+    app[appkeys.SETTINGS] = parts.settings
+    app[appkeys.HOST] = parts.host
+    app[appkeys.SCHEMAS] = parts.schemas
+    app[appkeys.ROUTER] = parts.router
     app[appkeys.METRICS] = Metrics()
     app.cleanup_ctx.extend([_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx])
     app.on_startup.append(_freeze_gc)

@@ -32,9 +32,9 @@ from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, DeliveryResult, Event
 from gateway.retry import next_attempt_at, with_connection_retries
 from gateway.schemas import EventSchemas
+from gateway.states import Outcome
 from gateway.store import Store
-from gateway.store.models import utcnow
-from gateway.store.queue import (
+from gateway.store.leases import (
     Claim,
     LeaseLost,
     claim_due,
@@ -42,6 +42,7 @@ from gateway.store.queue import (
     settle_failure,
     settle_success,
 )
+from gateway.store.models import utcnow
 
 log = logging.getLogger("gateway.dispatcher")
 
@@ -154,7 +155,7 @@ class PluginLane:
 
     async def _attempt(self, claim: Claim) -> None:
         started = time.perf_counter()
-        outcome = "succeeded"
+        outcome = Outcome.SUCCEEDED
         try:
             if claim.envelope is None:
                 raise PermanentError(
@@ -181,18 +182,18 @@ class PluginLane:
                 self._metrics.accepted(item.type)
             self._notify({plugin for item in created for plugin in item.plugins})
         except asyncio.CancelledError:
-            outcome = "interrupted"
+            outcome = Outcome.INTERRUPTED
             await asyncio.shield(
                 self._fail(claim, outcome, "Interrupted", "stopped during shutdown", wait=0.0)
             )
             raise
         except LeaseLost:
-            outcome = "lease_lost"
+            outcome = Outcome.LEASE_LOST
             log.warning(
                 "lane %s: delivery %s was reclaimed by another worker", self.name, claim.delivery_id
             )
         except ThrottledError as exc:
-            outcome = "throttled"
+            outcome = Outcome.THROTTLED
             self.breaker.pause(exc.retry_after, f"throttled: {exc.message}")
             await self._fail(claim, outcome, type(exc).__name__, exc.message, wait=exc.retry_after)
         except OutcomeUnknownError as exc:
@@ -206,13 +207,13 @@ class PluginLane:
             if isinstance(exc, ConfigurationError):
                 self.breaker.record_failure(exc.message)
         except TimeoutError:
-            outcome = "timeout"
+            outcome = Outcome.TIMEOUT
             self.breaker.record_failure("timeouts")
             await self._fail(
                 claim, outcome, "TimeoutError", f"no answer within {self.settings.timeout:g}s"
             )
         except Exception as exc:
-            outcome = "transient"
+            outcome = Outcome.TRANSIENT
             message = (
                 exc.message if isinstance(exc, GatewayError) else str(exc) or type(exc).__name__
             )
@@ -226,7 +227,7 @@ class PluginLane:
     async def _fail(
         self,
         claim: Claim,
-        outcome: str,
+        outcome: Outcome,
         error_class: str,
         message: str,
         *,

@@ -8,12 +8,14 @@ treats an unexpected fault: retried, then dead-lettered with its message.
 
 from __future__ import annotations
 
+from gateway.states import Outcome
+
 
 class GatewayError(Exception):
     """Base of every error a plugin may raise on purpose."""
 
     #: short machine-readable name kept in the attempt history
-    kind = "error"
+    kind: Outcome = Outcome.ERROR
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -24,19 +26,19 @@ class GatewayError(Exception):
 class TransientError(GatewayError):
     """The backend may answer later: retry with backoff."""
 
-    kind = "transient"
+    kind: Outcome = Outcome.TRANSIENT
 
 
 class ConnectionFailed(TransientError):
     """The backend could not be reached; retried briefly inside the attempt too."""
 
-    kind = "transient"
+    kind: Outcome = Outcome.TRANSIENT
 
 
 class PermanentError(GatewayError):
     """Retrying cannot help (bad data, refused by the backend): dead at once."""
 
-    kind = "permanent"
+    kind: Outcome = Outcome.PERMANENT
 
 
 class ConfigurationError(PermanentError):
@@ -46,13 +48,13 @@ class ConfigurationError(PermanentError):
     expected to report the same fault so `/readyz` shows it.
     """
 
-    kind = "configuration"
+    kind: Outcome = Outcome.CONFIGURATION
 
 
 class ThrottledError(GatewayError):
     """The backend asks us to wait (rate or daily limit): pause the plugin."""
 
-    kind = "throttled"
+    kind: Outcome = Outcome.THROTTLED
 
     def __init__(self, message: str, *, retry_after: float, code: str | None = None) -> None:
         super().__init__(message, code=code)
@@ -67,16 +69,16 @@ class OutcomeUnknownError(GatewayError):
     did (`.../confirm`) or releases it for another try (`.../release`).
     """
 
-    kind = "outcome_unknown"
+    kind: Outcome = Outcome.OUTCOME_UNKNOWN
 
 
 class NotFoundError(PermanentError):
     """The backend does not know what was asked for (a look-up answers 404)."""
 
-    kind = "not_found"
+    kind: Outcome = Outcome.NOT_FOUND
 
 
 class InvalidInputError(PermanentError):
     """The backend judged the input invalid (a look-up answers 422)."""
 
-    kind = "invalid_input"
+    kind: Outcome = Outcome.INVALID_INPUT

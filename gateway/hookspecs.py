@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from gateway.config import PluginSettings
-    from gateway.plugin_api import Connector, HealthCheck, Lookup, PluginContext
-    from mocks.base import MockBackend
+    from gateway.plugin_api import (
+        Connector,
+        HealthCheck,
+        Lookup,
+        MockServer,
+        PluginContext,
+        PluginSettings,
+    )
 
 PROJECT = "gateway"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -77,10 +82,10 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookspec(firstresult=True)
-def gateway_mock(context: PluginContext) -> MockBackend | None:
+def gateway_mock(context: PluginContext) -> MockServer | None:
     """Return the mock backend that ``gateway mocks`` starts for this plugin.
 
     The mock listens at the host and port of the plugin's ``url``.
 
-    :returns: an unstarted :class:`mocks.base.MockBackend`, or ``None``.
+    :returns: an unstarted :class:`gateway.plugin_api.MockServer`, or ``None``.
     """

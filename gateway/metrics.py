@@ -7,9 +7,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from gateway.breaker import CLOSED, HALF_OPEN, OPEN
+from gateway.states import DeliveryState
 
 BREAKER_VALUE = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
-DELIVERY_STATES = ("pending", "running", "succeeded", "dead")
+DELIVERY_STATES = tuple(DeliveryState)
 
 
 class Metrics:

@@ -1,7 +1,24 @@
-"""What a plugin sees of the gateway: the event it gets, what it returns, what it registers.
+"""The one door from a plugin into the core: everything a plugin may use, and nothing else.
 
-Plugins import from here and from `gateway.errors`; nothing else in the core
-is a promise to them.
+A plugin imports only this module (a test fails on any other `gateway.*`
+import under plugins/); `__all__` is pinned by a test, so the surface
+changes only on purpose. What is here:
+
+- hooks: `hookimpl`;
+- settings: `PluginSettings`, the base of a plugin's `[plugins.NAME]` model;
+- errors, which decide what happens to a delivery: `GatewayError` and its
+  kinds `TransientError` (`ConnectionFailed`), `PermanentError`
+  (`ConfigurationError`, `NotFoundError`, `InvalidInputError`),
+  `ThrottledError`, `OutcomeUnknownError`;
+- what flows: `Event` in; `DeliveryResult` with `Emit`s out; `Lookup`,
+  `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols;
+  `PluginContext`, what a plugin is built with;
+- storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
+  and `SendLog` (`SENDING`, `DONE`) over the latter;
+- helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
+  `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
+  `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
+- `MockServer`, what `gateway_mock` returns.
 """
 
 from __future__ import annotations
@@ -10,12 +27,69 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from gateway.config import PluginSettings
+from gateway.domain.afm import afm_problem, normalize_afm
+from gateway.domain.rf import normalize_rf, rf_for, rf_problem
+from gateway.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    GatewayError,
+    InvalidInputError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermanentError,
+    ThrottledError,
+    TransientError,
+)
+from gateway.hookspecs import hookimpl
+from gateway.logs import mask
+from gateway.plugin_kit.http_errors import http_failures_as
+from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
+from gateway.plugin_kit.soap import SoapService, last_status
+from gateway.plugin_kit.storage import Cache, SendRecords
+from gateway.signature import signed_headers
 
-if TYPE_CHECKING:
-    from gateway.store.cache import Cache
+__all__ = [
+    "DONE",
+    "SENDING",
+    "Cache",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Connector",
+    "DeliveryResult",
+    "Emit",
+    "Event",
+    "GatewayError",
+    "Health",
+    "HealthCheck",
+    "InvalidInputError",
+    "Lookup",
+    "LookupHandler",
+    "MockServer",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermanentError",
+    "PluginContext",
+    "PluginSettings",
+    "SendLog",
+    "SendRecords",
+    "SettlesByHand",
+    "SoapService",
+    "ThrottledError",
+    "TransientError",
+    "afm_problem",
+    "hookimpl",
+    "http_failures_as",
+    "last_status",
+    "mask",
+    "normalize_afm",
+    "normalize_rf",
+    "rf_for",
+    "rf_problem",
+    "signed_headers",
+]
 
 
 @dataclass(frozen=True)
@@ -115,3 +189,19 @@ class PluginContext:
     logger: logging.Logger
     #: the plugin's namespace of the gateway's lookup cache (None outside a running gateway, e.g. `gateway mocks`)
     cache: Cache | None = None
+    #: the plugin's namespace of the gateway's send log, for `SendLog` (None outside a running gateway)
+    send_records: SendRecords | None = None
+
+
+@runtime_checkable
+class MockServer(Protocol):
+    """A mock backend `gateway mocks` starts at the plugin's `url` (build it on `mocks.base.MockBackend`)."""
+
+    @property
+    def url(self) -> str:
+        """Where it listens (after `start`, with the port it was given)."""
+        ...
+
+    async def start(self) -> str: ...
+
+    async def stop(self) -> None: ...

@@ -10,14 +10,13 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from gateway import hookspecs
 from gateway.config import PluginSettings
-from gateway.plugin_api import Connector, HealthCheck, Lookup, PluginContext
+from gateway.plugin_api import Connector, HealthCheck, Lookup, MockServer, PluginContext
 
 ENTRY_POINT_GROUP = "gateway.plugins"
 
@@ -121,20 +120,5 @@ class PluginHost:
             context.name, "gateway_health_check", context=context, connector=connector
         )
 
-    def mock(self, context: PluginContext) -> Any:
+    def mock(self, context: PluginContext) -> MockServer | None:
         return self._call(context.name, "gateway_mock", context=context)
-
-
-def load_settings(
-    path: str, host: PluginHost | None = None, environ: Mapping[str, str] | None = None
-) -> Any:
-    """Read and validate a config file against the installed plugins' settings models."""
-    from gateway.config import parse_settings, read_toml
-    from gateway.contracts import contracts_dir
-    from gateway.schemas import EventSchemas
-
-    host = host or PluginHost()
-    known = EventSchemas(contracts_dir() / "events").known_types
-    return parse_settings(
-        read_toml(path), host.settings_model, known, environ, config_dir=Path(path).resolve().parent
-    )

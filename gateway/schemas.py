@@ -134,9 +134,8 @@ class EventSchemas:
 
     def validate(self, event: dict[str, Any]) -> list[SchemaViolation]:
         """Every violation, envelope first; `data` is checked only when the envelope is sound."""
-        fast = (
-            self._fast_data.get(event.get("type")) if isinstance(event.get("type"), str) else None
-        )
+        event_type = event.get("type")
+        fast = self._fast_data.get(event_type) if isinstance(event_type, str) else None
         if (
             fast is not None
             and self._fast_envelope.is_valid(event)
@@ -165,9 +164,8 @@ class EventSchemas:
 
     def fast_verdict(self, event: dict[str, Any]) -> bool | None:
         """The compiled engine's answer alone (None for an unknown type); for the agreement test."""
-        fast = (
-            self._fast_data.get(event.get("type")) if isinstance(event.get("type"), str) else None
-        )
+        event_type = event.get("type")
+        fast = self._fast_data.get(event_type) if isinstance(event_type, str) else None
         if fast is None:
             return None
         return bool(self._fast_envelope.is_valid(event) and fast.is_valid(event.get("data")))

@@ -17,7 +17,7 @@ from gateway.schemas import EventSchemas
 from gateway.store import Store
 from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
-from gateway.store.queue import (
+from gateway.store.repair import (
     NoSuchDelivery,
     NotInDoubt,
     find_in_doubt,

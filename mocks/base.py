@@ -145,9 +145,8 @@ class MockBackend:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        if self.port == 0 and server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        if self.port == 0 and self._runner.addresses:
+            self.port = self._runner.addresses[0][1]
         return self.url
 
     async def stop(self) -> None:

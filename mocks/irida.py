@@ -195,7 +195,7 @@ class FakeIrida(MockBackend):
         number = self.first_number + self.counters.get(today.year, 0)
         self.counters[today.year] = self.counters.get(today.year, 0) + 1
         doc_id = str(next(self._ids))
-        stored = []
+        stored: list[dict[str, Any]] = []
         for filename, media_type, payload in files:
             file_id = f"{doc_id}-{len(stored) + 1}"
             self.files[file_id] = {

@@ -164,7 +164,7 @@ class FakeSmtp(MockBackend):
 
 
 def _drop(server: SMTP) -> None:
-    if server.transport is not None:
+    if isinstance(server.transport, asyncio.Transport):
         server.transport.abort()
 
 

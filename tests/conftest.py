@@ -42,7 +42,7 @@ async def reset_postgres(url: str) -> None:
     store = await open_store(url)
     async with store.write() as connection:
         await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events, lookup_cache RESTART IDENTITY CASCADE"
+            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log RESTART IDENTITY CASCADE"
         )
     await store.close()
 
@@ -96,8 +96,8 @@ async def start_gateway() -> AsyncIterator:
     """Call `await start_gateway(settings, host=None)` → (portal client, app); all stopped at the end."""
     import contextlib
 
-    from gateway.portal import PortalClient
-    from gateway.runner import running_gateway
+    from gateway.devtools.portal import PortalClient
+    from gateway.devtools.runner import running_gateway
     from tests.support.settings import OPERATOR_TOKEN, SECRET
 
     async with contextlib.AsyncExitStack() as stack:

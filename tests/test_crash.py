@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.demo import free_port
-from gateway.portal import PortalClient
+from gateway.devtools.portal import PortalClient
+from gateway.devtools.ports import free_port
 from tests.support.events import example
 from tests.support.process import GatewayProcess
 from tests.support.process import config_file as gateway_config

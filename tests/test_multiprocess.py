@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gateway.demo import free_port
-from gateway.portal import PortalClient
+from gateway.devtools.portal import PortalClient
+from gateway.devtools.ports import free_port
 from gateway.store import open_store
 from gateway.store.models import attempts, deliveries
 from tests.support.events import example

@@ -14,6 +14,11 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy.engine import Connection
 
+from gateway.states import DeliveryState
+
+#: a plain str: the rows go straight to the DBAPI cursor
+PENDING = DeliveryState.PENDING.value
+
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
@@ -119,7 +124,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
         if fresh:
             stamp = _stamper(dialect)
             event_rows = []
-            delivery_rows = []
+            delivery_rows: list[tuple[Any, ...]] = []
             for item in fresh:
                 when = stamp(item.received_at)
                 event_rows.append(
@@ -135,7 +140,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
                     )
                 )
                 delivery_rows.extend(
-                    (item.id, plugin, "pending", 0, 0, when, when, when) for plugin in item.plugins
+                    (item.id, plugin, PENDING, 0, 0, when, when, when) for plugin in item.plugins
                 )
             cursor.executemany(_insert_sql("events", _EVENT_COLUMNS, dialect), event_rows)
             if delivery_rows:

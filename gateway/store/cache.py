@@ -17,6 +17,8 @@ from gateway.store.models import lookup_cache, utcnow
 
 
 class Cache:
+    """Implements `gateway.plugin_api.Cache` for one plugin's namespace."""
+
     def __init__(self, store: Store, namespace: str) -> None:
         self._store = store
         self.namespace = namespace

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -140,7 +141,22 @@ class CacheRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
-events = EventRow.__table__
-deliveries = DeliveryRow.__table__
-attempts = AttemptRow.__table__
-lookup_cache = CacheRow.__table__
+class SendRow(Base):
+    """A plugin's record of a call to a backend that cannot deduplicate (`SendLog`): sending or done."""
+
+    __tablename__ = "send_log"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# Core tables for the hot paths; typed as Table so insert/update/delete type-check
+events: Table = cast(Table, EventRow.__table__)
+deliveries: Table = cast(Table, DeliveryRow.__table__)
+attempts: Table = cast(Table, AttemptRow.__table__)
+lookup_cache: Table = cast(Table, CacheRow.__table__)
+send_log: Table = cast(Table, SendRow.__table__)

@@ -9,12 +9,13 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, select, update
+from sqlalchemy import and_, exists, func, literal_column, select
 
+from gateway.states import ACTIVE_STATES, DeliveryState, EventStatus, overall_status
 from gateway.store.db import Store
-from gateway.store.models import attempts, deliveries, events, utcnow
+from gateway.store.models import attempts, deliveries, events
 
-EVENT_STATUSES = ("pending", "delivered", "dead")
+EVENT_STATUSES = tuple(EventStatus)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -34,14 +35,6 @@ def decode_cursor(cursor: str) -> int:
     return int(text[1:])
 
 
-def overall_status(states: list[str]) -> str:
-    if any(state in ("pending", "running") for state in states):
-        return "pending"
-    if "dead" in states:
-        return "dead"
-    return "delivered"
-
-
 def _delivery(row: Any, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     view = {
         "plugin": row.plugin,
@@ -49,7 +42,9 @@ def _delivery(row: Any, history: list[dict[str, Any]] | None = None) -> dict[str
         "attempts": row.attempts,
         "last_error": row.last_error,
         "last_error_kind": row.last_error_kind,
-        "next_attempt_at": _iso(row.next_attempt_at) if row.state == "pending" else None,
+        "next_attempt_at": _iso(row.next_attempt_at)
+        if row.state == DeliveryState.PENDING
+        else None,
         "result": row.result,
         "emitted": row.emitted or [],
     }
@@ -105,11 +100,11 @@ async def event_view(store: Store, event_id: str) -> dict[str, Any] | None:
 
 def _status_filter(status: str) -> Any:
     mine = deliveries.c.event_id == events.c.id
-    active = exists().where(mine, deliveries.c.state.in_(("pending", "running")))
-    dead = exists().where(mine, deliveries.c.state == "dead")
-    if status == "pending":
+    active = exists().where(mine, deliveries.c.state.in_(ACTIVE_STATES))
+    dead = exists().where(mine, deliveries.c.state == DeliveryState.DEAD)
+    if status == EventStatus.PENDING:
         return active
-    if status == "dead":
+    if status == EventStatus.DEAD:
         return and_(~active, dead)
     return and_(~active, ~dead)
 
@@ -200,16 +195,3 @@ async def queue_depth(store: Store) -> dict[tuple[str, str], int]:
             )
         )
         return {(row[0], row[1]): row[2] for row in rows}
-
-
-async def purge_payloads(store: Store, older_than: datetime) -> int:
-    """Drop the personal data of settled events received before `older_than`; keep the history."""
-    unsettled = exists().where(
-        deliveries.c.event_id == events.c.id, deliveries.c.state.in_(("pending", "running"))
-    )
-    statement = (
-        update(events)
-        .where(events.c.received_at < older_than, events.c.purged_at.is_(None), ~unsettled)
-        .values(envelope=None, purged_at=utcnow())
-    )
-    return await store.transact(lambda connection: connection.execute(statement).rowcount or 0)

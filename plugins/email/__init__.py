@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.config import PluginSettings
-from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, HealthCheck, PluginContext
-from mocks.smtp import FakeSmtp
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    MockServer,
+    PluginContext,
+    PluginSettings,
+    hookimpl,
+)
 from plugins.email.connector import EmailConnector
 from plugins.email.settings import EmailSettings
 
@@ -34,7 +38,9 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookimpl
-def gateway_mock(context: PluginContext) -> FakeSmtp:
+def gateway_mock(context: PluginContext) -> MockServer:
+    from mocks.smtp import FakeSmtp  # only here: `gateway serve` never loads a mock
+
     settings = context.settings
     assert isinstance(settings, EmailSettings)
     admin = urlsplit(settings.mock_admin_url)

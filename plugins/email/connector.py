@@ -20,17 +20,22 @@ from typing import Any
 
 import aiosmtplib
 
-from gateway.errors import (
+from gateway.plugin_api import (
+    DONE,
+    SENDING,
     ConfigurationError,
     ConnectionFailed,
+    DeliveryResult,
+    Event,
+    Health,
     InvalidInputError,
     OutcomeUnknownError,
     PermanentError,
+    PluginContext,
+    SendLog,
     TransientError,
+    mask,
 )
-from gateway.logs import mask
-from gateway.plugin_api import DeliveryResult, Event, Health, PluginContext
-from gateway.send_log import DONE, SENDING, SendLog
 from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
 from plugins.email.render import Renderer
 from plugins.email.settings import EmailSettings
@@ -43,7 +48,7 @@ class EmailConnector:
         settings = context.settings
         assert isinstance(settings, EmailSettings)
         self.settings = settings
-        self.sends = SendLog(context.cache, settings.in_doubt_days)
+        self.sends = SendLog(context.send_records, settings.in_doubt_days)
         self.renderer = Renderer(settings)
         #: the last refusal of our login; /readyz shows it until a login succeeds
         self.configuration_fault: str | None = None

@@ -16,8 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.errors import PermanentError
-from gateway.plugin_api import Event
+from gateway.plugin_api import Event, PermanentError
 
 ATHENS = ZoneInfo("Europe/Athens")
 LOCALES = ("el", "en")

@@ -101,7 +101,7 @@ class Renderer:
             if message.to_name
             else message.to_address
         )
-        email["Subject"] = Header(rendered.subject, "utf-8")
+        email["Subject"] = Header(rendered.subject, "utf-8")  # type: ignore[assignment]
         email["Date"] = format_datetime(now or datetime.now(UTC))
         email["Message-ID"] = message_id(event_id, message.to_address, self.settings.id_domain)
         email["Auto-Submitted"] = "auto-generated"

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gateway.config import PluginSettings
+from gateway.plugin_api import PluginSettings
 
 
 class EmailSettings(PluginSettings):

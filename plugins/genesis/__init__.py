@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.config import PluginSettings
-from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, HealthCheck, Lookup, PluginContext
-from mocks.genesis import FakeGenesis
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    Lookup,
+    MockServer,
+    PluginContext,
+    PluginSettings,
+    hookimpl,
+)
 from plugins.genesis.connector import GenesisConnector
 from plugins.genesis.settings import GenesisSettings
 
@@ -42,7 +47,9 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookimpl
-def gateway_mock(context: PluginContext) -> FakeGenesis:
+def gateway_mock(context: PluginContext) -> MockServer:
+    from mocks.genesis import FakeGenesis  # only here: `gateway serve` never loads a mock
+
     parts = urlsplit(context.settings.url or "http://127.0.0.1:9003/services/Genesis")
     return FakeGenesis(
         parts.hostname or "127.0.0.1", parts.port or 80, path=parts.path or "/services/Genesis"

@@ -9,11 +9,21 @@ from lxml.etree import XMLSyntaxError
 from zeep.exceptions import Fault, TransportError
 from zeep.wsse.username import UsernameToken
 
-from gateway.domain.afm import afm_problem, normalize_afm
-from gateway.errors import InvalidInputError, NotFoundError, PermanentError, TransientError
-from gateway.http_errors import http_failures_as
-from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
-from gateway.soap import SoapService
+from gateway.plugin_api import (
+    DeliveryResult,
+    Emit,
+    Event,
+    Health,
+    InvalidInputError,
+    NotFoundError,
+    PermanentError,
+    PluginContext,
+    SoapService,
+    TransientError,
+    afm_problem,
+    http_failures_as,
+    normalize_afm,
+)
 from plugins.genesis.mapping import debts_result, receipt_request, receipt_result
 from plugins.genesis.settings import GenesisSettings
 

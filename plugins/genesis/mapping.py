@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from gateway.domain.rf import normalize_rf
+from gateway.plugin_api import normalize_rf
 
 CENT = Decimal("0.01")
 
@@ -61,5 +61,5 @@ def debts_result(afm: str, debts: Iterable[Any]) -> dict[str, Any]:
         }
         for d in debts
     ]
-    total = sum((Decimal(item["amount"]) for item in items), Decimal("0"))
+    total = sum((Decimal(str(item["amount"])) for item in items), Decimal("0"))
     return {"afm": afm, "debts": items, "total": money(total), "no_debt": total == 0}

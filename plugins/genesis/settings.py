@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gateway.config import PluginSettings
+from gateway.plugin_api import PluginSettings
 
 
 class GenesisSettings(PluginSettings):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.config import PluginSettings
-from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, HealthCheck, PluginContext
-from mocks.base import MockBackend
-from mocks.irida import FakeIrida
-from mocks.protocol import FakeProtocolRegistry
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    MockServer,
+    PluginContext,
+    PluginSettings,
+    hookimpl,
+)
 from plugins.protocol.connector import ProtocolConnector
 from plugins.protocol.settings import ProtocolSettings
 
@@ -36,7 +38,11 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookimpl
-def gateway_mock(context: PluginContext) -> MockBackend:
+def gateway_mock(context: PluginContext) -> MockServer:
+    # only here: `gateway serve` never loads a mock
+    from mocks.irida import FakeIrida
+    from mocks.protocol import FakeProtocolRegistry
+
     settings = context.settings
     assert isinstance(settings, ProtocolSettings)
     parts = urlsplit(settings.url)

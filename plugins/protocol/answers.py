@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from gateway.errors import (
+from gateway.plugin_api import (
     ConfigurationError,
     GatewayError,
     PermanentError,

@@ -40,7 +40,7 @@ class ProtocolConnector:
         self.name = context.name
         self.settings = settings
         self.driver: RegistryDriver = (
-            IridaDriver(settings, context.cache)
+            IridaDriver(settings, context.send_records)
             if settings.driver == "irida"
             else RestDriver(settings)
         )

@@ -19,17 +19,19 @@ from typing import Any
 
 import httpx
 
-from gateway.errors import (
+from gateway.plugin_api import (
+    DONE,
+    SENDING,
     ConfigurationError,
     ConnectionFailed,
     GatewayError,
+    Health,
     OutcomeUnknownError,
+    SendLog,
+    SendRecords,
     TransientError,
+    http_failures_as,
 )
-from gateway.http_errors import http_failures_as
-from gateway.plugin_api import Health
-from gateway.send_log import DONE, SENDING, SendLog
-from gateway.store.cache import Cache
 from plugins.protocol.answers import backend_message, refusal
 from plugins.protocol.document import MEDIA_TYPE, application_docx, file_name
 from plugins.protocol.mapping import (
@@ -58,10 +60,13 @@ NO_REGISTRATION_NUMBER = "ΑΝΕΥ"
 
 class IridaDriver:
     def __init__(
-        self, settings: ProtocolSettings, cache: Cache | None, clock: Any = time.monotonic
+        self,
+        settings: ProtocolSettings,
+        records: SendRecords | None,
+        clock: Any = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.sends = SendLog(cache, settings.in_doubt_days)
+        self.sends = SendLog(records, settings.in_doubt_days)
         self.client = httpx.AsyncClient(base_url=settings.url, timeout=settings.timeout)
         self._clock = clock
         self._token: str | None = None

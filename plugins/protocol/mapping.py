@@ -14,8 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.errors import InvalidInputError, PermanentError
-from gateway.plugin_api import Event
+from gateway.plugin_api import Event, InvalidInputError, PermanentError
 
 ATHENS = ZoneInfo("Europe/Athens")
 #: how ΙΡΙΔΑ's answer may print a number: "28635", "28635/26-08-2022" or "28635/2022-08-26" (our assumption)
@@ -166,7 +165,9 @@ def irida_registration(body: Any, root_id: str, today: date, registry: str) -> R
     if not isinstance(items, list) or not items:
         raise ValueError('the answer has no "data" list')
     mine = [i for i in items if isinstance(i, dict) and str(i.get("rootId")) == str(root_id)]
-    chosen = (mine or [i for i in items if isinstance(i, dict)] or [None])[0]
+    chosen: dict[str, Any] | None = next(
+        iter(mine or [i for i in items if isinstance(i, dict)]), None
+    )
     if chosen is None:
         raise ValueError("the answer's data holds no registration")
     return parse_reg_no(chosen.get("regNo"), today, registry)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.errors import ConfigurationError, TransientError
-from gateway.http_errors import http_failures_as
-from gateway.plugin_api import Health
+from gateway.plugin_api import ConfigurationError, Health, TransientError, http_failures_as
 from plugins.protocol.answers import refusal
 from plugins.protocol.mapping import Application, Registration, rest_body, rest_registration
 from plugins.protocol.settings import ProtocolSettings

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from gateway.config import PluginSettings
+from gateway.plugin_api import PluginSettings
 
 REQUEST_TYPES = (
     "fee_exemption",

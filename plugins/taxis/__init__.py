@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.config import PluginSettings
-from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, HealthCheck, Lookup, PluginContext
-from mocks.taxis import FakeRgWsPublic2
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    Lookup,
+    MockServer,
+    PluginContext,
+    PluginSettings,
+    hookimpl,
+)
 from plugins.taxis.connector import TaxisConnector
 from plugins.taxis.settings import TaxisSettings
 
@@ -43,7 +48,9 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookimpl
-def gateway_mock(context: PluginContext) -> FakeRgWsPublic2:
+def gateway_mock(context: PluginContext) -> MockServer:
+    from mocks.taxis import FakeRgWsPublic2  # only here: `gateway serve` never loads a mock
+
     assert isinstance(context.settings, TaxisSettings)
     parts = urlsplit(context.settings.url)
     mock = FakeRgWsPublic2(

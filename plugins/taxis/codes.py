@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.errors import (
+from gateway.plugin_api import (
     ConfigurationError,
     GatewayError,
     InvalidInputError,

@@ -24,16 +24,22 @@ from zeep.exceptions import (
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from zeep.wsse.username import UsernameToken
 
-from gateway.domain.afm import afm_problem, normalize_afm
-from gateway.errors import (
+from gateway.plugin_api import (
     ConfigurationError,
+    DeliveryResult,
+    Emit,
+    Event,
+    Health,
     InvalidInputError,
     PermanentError,
+    PluginContext,
+    SoapService,
     TransientError,
+    afm_problem,
+    http_failures_as,
+    last_status,
+    normalize_afm,
 )
-from gateway.http_errors import http_failures_as
-from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
-from gateway.soap import SoapService, last_status
 from plugins.taxis.codes import error_for
 from plugins.taxis.mapping import registry_data, verdict
 from plugins.taxis.settings import TaxisSettings

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gateway.config import PluginSettings
-from gateway.domain.afm import afm_problem
+from gateway.plugin_api import PluginSettings, afm_problem
 from plugins.taxis.rule import AffectedList, list_code
 
 

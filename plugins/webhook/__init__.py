@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gateway.config import PluginSettings
-from gateway.hookspecs import hookimpl
-from gateway.plugin_api import Connector, HealthCheck, PluginContext
-from mocks.webhook import WebhookReceiver
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    MockServer,
+    PluginContext,
+    PluginSettings,
+    hookimpl,
+)
 from plugins.webhook.connector import WebhookConnector
 from plugins.webhook.settings import WebhookSettings
 
@@ -35,7 +39,9 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
 
 
 @hookimpl
-def gateway_mock(context: PluginContext) -> WebhookReceiver:
+def gateway_mock(context: PluginContext) -> MockServer:
+    from mocks.webhook import WebhookReceiver  # only here: `gateway serve` never loads a mock
+
     parts = urlsplit(context.settings.url or "http://127.0.0.1:9001/events")
     return WebhookReceiver(
         parts.hostname or "127.0.0.1", parts.port or 80, path=parts.path or "/events"

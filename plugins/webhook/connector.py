@@ -7,10 +7,16 @@ from typing import Any
 
 import httpx
 
-from gateway.errors import PermanentError, ThrottledError, TransientError
-from gateway.http_errors import http_failures_as
-from gateway.plugin_api import DeliveryResult, Event, Health
-from gateway.signature import signed_headers
+from gateway.plugin_api import (
+    DeliveryResult,
+    Event,
+    Health,
+    PermanentError,
+    ThrottledError,
+    TransientError,
+    http_failures_as,
+    signed_headers,
+)
 from plugins.webhook.settings import WebhookSettings
 
 RETRYABLE_4XX = {408, 425}

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import main
-from gateway.demo import free_port
+from gateway.devtools.ports import free_port
 from gateway.store import open_store
-from gateway.store.queue import claim_due, settle_failure
+from gateway.store.leases import claim_due, settle_failure
 from tests.gateway.store.test_queue import new_event
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 

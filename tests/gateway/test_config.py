@@ -3,9 +3,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gateway.assembly import load_settings
 from gateway.cli import main
 from gateway.config import ConfigError, expand_env, read_toml
-from gateway.plugins import PluginHost, load_settings
+from gateway.plugins import PluginHost
 from tests.support.settings import SECRET, build_settings
 
 ROOT = Path(__file__).resolve().parents[2]

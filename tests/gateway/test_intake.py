@@ -10,6 +10,7 @@ from gateway.signature import signed_headers
 from gateway.store import views
 from tests.support.events import example
 from tests.support.settings import OLD_SECRET, SECRET, build_settings
+from tests.support.store import refusing_inserts
 
 
 @pytest.fixture
@@ -231,24 +232,11 @@ async def test_body_shorter_than_its_content_length(gateway, caplog) -> None:  #
     assert "unhandled error" not in caplog.text
 
 
-async def test_store_failure_is_a_503_and_nothing_accepted(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import OperationalError
-
+async def test_store_failure_is_a_503_and_nothing_accepted(gateway) -> None:  # type: ignore[no-untyped-def]
     portal, app = gateway
-    store = app[appkeys.STORE]
-
-    def broken(batch):  # type: ignore[no-untyped-def]
-        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-
-    async def broken_async(batch):  # type: ignore[no-untyped-def]
-        broken(batch)
-
-    # SQLite commits in the writer thread, PostgreSQL on the loop
-    monkeypatch.setattr(store, "_run_in_thread", broken)
-    monkeypatch.setattr(store, "_run", broken_async)
-    response = await portal.post_event(example("request.submitted"))
+    async with refusing_inserts(app[appkeys.STORE], "events"):
+        response = await portal.post_event(example("request.submitted"))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.json()["type"] == "/problems/store-unavailable"
-    monkeypatch.undo()
     assert await _stored_count(app) == 0

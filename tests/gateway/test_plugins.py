@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.app import plugin_contexts
+from gateway.assembly import plugin_contexts
 from gateway.config import PluginSettings
+from gateway.devtools.runner import running_gateway
 from gateway.hookspecs import hookimpl
 from gateway.plugin_api import Health, Lookup
 from gateway.plugins import PluginHost, PluginLoadError
-from gateway.runner import running_gateway
 from plugins.webhook.connector import WebhookConnector
 from plugins.webhook.settings import WebhookSettings
 from tests.support.plugins import ScriptedPlugin
@@ -127,7 +127,7 @@ async def test_hook_gateway_health_check(sqlite_url: str, receiver) -> None:  # 
 
 
 async def test_hook_gateway_mock(sqlite_url: str) -> None:
-    from gateway.demo import free_port
+    from gateway.devtools.ports import free_port
 
     port = free_port()
     host = PluginHost()

@@ -68,3 +68,16 @@ async def test_connection_retries_give_up() -> None:
 
     with pytest.raises(ConnectionFailed):
         await with_connection_retries(down, tries=2)
+
+
+def test_jitter_spreads_retries_below_the_schedule() -> None:
+    """Without jitter every delivery failed in one outage would come back at the same instant."""
+    policy = RetryPolicy(initial_delay=10, multiplier=2, max_delay=10, jitter=0.5)
+    rng = random.Random(7)
+    delays = [backoff_delay(policy, 3, rng) for _ in range(50)]
+    assert all(5.0 <= delay <= 10.0 for delay in delays)
+    assert len(set(delays)) > 40, "the delays are not spread"
+    assert min(delays) < 6.5 and max(delays) > 9.5, "the spread does not reach across the range"
+    now = datetime.now(UTC)
+    times = {next_attempt_at(policy, 3, now, now, rng) for _ in range(20)}
+    assert len(times) > 15

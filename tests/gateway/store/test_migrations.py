@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import JSON, Column, MetaData, String, Table, inspect
 
 from gateway.store import Store
-from gateway.store.db import alembic_config
-from gateway.store.models import metadata
+from gateway.store.cache import Cache
+from gateway.store.engines import alembic_config
+from gateway.store.models import UTCDateTime, metadata, utcnow
+from gateway.store.send_records import SendRecordTable
 
 
 async def test_head_matches_the_models(store: Store) -> None:
@@ -36,3 +39,47 @@ async def test_down_to_base_and_up_again(store: Store) -> None:
             await connection.run_sync(run, "head", "up")
         )
     await store.migrate()  # idempotent
+
+
+async def test_send_records_move_out_of_the_cache_on_upgrade(store: Store) -> None:
+    """A `sending` record lost in an upgrade would let the next attempt send a second time."""
+
+    def to(connection: Any, revision: str, direction: str) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.downgrade if direction == "down" else command.upgrade)(config, revision)
+
+    async with store.write() as connection:
+        await connection.run_sync(to, "0003", "down")
+    now = utcnow()
+    later = now + timedelta(days=7)
+    old_cache = Table(
+        "lookup_cache",
+        MetaData(),
+        Column("namespace", String),
+        Column("key", String),
+        Column("value", JSON),
+        Column("stored_at", UTCDateTime()),
+        Column("expires_at", UTCDateTime()),
+    )
+    rows = [
+        ("protocol", "evt-1:protocol", {"state": "sending", "at": now.isoformat()}),
+        ("email", "evt-2:ab12", {"state": "done", "at": now.isoformat(), "reply": "250 Ok"}),
+        ("taxis", "123456789", {"name": "ΑΛΦΑ ΙΚΕ", "state": "active"}),  # an answer, not a send
+    ]
+    async with store.write() as connection:
+        for namespace, key, value in rows:
+            await connection.execute(
+                old_cache.insert().values(
+                    namespace=namespace, key=key, value=value, stored_at=now, expires_at=later
+                )
+            )
+    async with store.write() as connection:
+        await connection.run_sync(to, "head", "up")
+
+    sending = await SendRecordTable(store, "protocol").get("evt-1:protocol")
+    assert sending is not None and sending["state"] == "sending"
+    done = await SendRecordTable(store, "email").get("evt-2:ab12")
+    assert done is not None and (done["state"], done["reply"]) == ("done", "250 Ok")
+    assert await Cache(store, "taxis").get("123456789") == rows[2][2]
+    assert await Cache(store, "protocol").get("evt-1:protocol") is None

@@ -9,16 +9,17 @@ import pytest
 
 from gateway.store import Store, open_store
 from gateway.store.accept import NewEvent
-from gateway.store.models import utcnow
-from gateway.store.queue import (
+from gateway.store.leases import (
     LeaseLost,
     claim_due,
     next_due_at,
-    replay,
     settle_failure,
     settle_success,
 )
-from gateway.store.views import dead_letters, event_view, list_events, purge_payloads, queue_depth
+from gateway.store.models import utcnow
+from gateway.store.repair import replay
+from gateway.store.retention import purge_payloads
+from gateway.store.views import dead_letters, event_view, list_events, queue_depth
 
 
 def new_event(

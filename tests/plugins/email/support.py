@@ -1,4 +1,4 @@
-"""An email connector on the SMTP mock (a real server on loopback) with a real send-record cache."""
+"""An email connector on the SMTP mock (a real server on loopback) with a real send log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.plugin_api import Event, PluginContext
-from gateway.store.cache import Cache
+from gateway.store.send_records import SendRecordTable
 from mocks.smtp import FakeSmtp
 from plugins.email.connector import EmailConnector
 from plugins.email.settings import EmailSettings
@@ -27,10 +27,14 @@ def settings(mock: FakeSmtp, **changes: Any) -> EmailSettings:
     return EmailSettings(**{**keys, **changes})
 
 
-def connector(mock: FakeSmtp, cache: Cache | None, **changes: Any) -> EmailConnector:
+def connector(mock: FakeSmtp, records: SendRecordTable | None, **changes: Any) -> EmailConnector:
     return EmailConnector(
         PluginContext(
-            "email", settings(mock, **changes), Path("."), logging.getLogger("test"), cache
+            "email",
+            settings(mock, **changes),
+            Path("."),
+            logging.getLogger("test"),
+            send_records=records,
         )
     )
 

@@ -13,7 +13,7 @@ from gateway.errors import (
     TransientError,
 )
 from gateway.store import open_store
-from gateway.store.cache import Cache
+from gateway.store.send_records import SendRecordTable
 from mocks.smtp import FakeSmtp
 from tests.plugins.email.support import ADMIN, CITIZEN, connector, event
 
@@ -29,7 +29,7 @@ async def smtp():  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def cache(sqlite_url):  # type: ignore[no-untyped-def]
     store = await open_store(sqlite_url)
-    yield Cache(store, "email")
+    yield SendRecordTable(store, "email")
     await store.close()
 
 

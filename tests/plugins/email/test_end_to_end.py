@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.app import plugin_contexts
-from gateway.demo import demo_config, demo_settings, story_events
-from gateway.plugins import PluginHost
+from gateway.devtools.demo import demo_assembly, demo_config, story_events
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 
 DEPARTMENT = {
@@ -30,14 +28,14 @@ async def story(start_gateway, database_url, tmp_path: Path):  # type: ignore[no
     raw["gateway"]["database_url"] = database_url
     raw["gateway"]["poll_interval"] = 0.2
     env.update(GATEWAY_PORTAL_SECRET=SECRET, GATEWAY_OPERATOR_TOKEN=OPERATOR_TOKEN)
-    host = PluginHost()
-    settings = demo_settings(raw, env, host)
+    parts = demo_assembly(raw, env)
+    settings, host = parts.settings, parts.host
     mocks = {}
-    for name, context in plugin_contexts(settings).items():
+    for name, context in parts.contexts().items():
         mocks[name] = host.mock(context)
         await mocks[name].start()
     try:
-        portal, _app = await start_gateway(settings, host)
+        portal, _app = await start_gateway(parts)
         yield portal, mocks, settings
     finally:
         for mock in mocks.values():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.demo import free_port
-from gateway.portal import PortalClient
+from gateway.devtools.portal import PortalClient
+from gateway.devtools.ports import free_port
 from mocks.base import MockBackend
 from tests.plugins.protocol.support import REST_TOKEN, make_mock, registrations
 from tests.support.events import example

@@ -19,7 +19,7 @@ from gateway.errors import (
     TransientError,
 )
 from gateway.store import open_store
-from gateway.store.cache import Cache
+from gateway.store.send_records import SendRecordTable
 from plugins.protocol.irida import IridaDriver
 from plugins.protocol.mapping import Application
 from plugins.protocol.settings import DEFAULT_DEPARTMENTS, ProtocolSettings
@@ -66,7 +66,7 @@ def settings(**changes: object) -> ProtocolSettings:
 @pytest.fixture
 async def cache(sqlite_url):  # type: ignore[no-untyped-def]
     store = await open_store(sqlite_url)
-    yield Cache(store, "protocol")
+    yield SendRecordTable(store, "protocol")
     await store.close()
 
 

@@ -2,7 +2,7 @@ import httpx
 import pytest
 
 from gateway.errors import ConnectionFailed, TransientError
-from gateway.http_errors import http_failures_as
+from gateway.plugin_kit.http_errors import http_failures_as
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,20 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from gateway import appkeys
 from gateway.app import create_app
+from gateway.assembly import Assembly
 from gateway.config import Settings
 from gateway.plugins import PluginHost
 
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    settings: Settings, host: PluginHost | None = None, port: int | None = None
+    config: Settings | Assembly, host: PluginHost | None = None, port: int | None = None
 ) -> AsyncIterator[tuple[str, web.Application]]:
     """Yield (base URL, app); everything is stopped on leaving the block."""
-    app = create_app(settings, host)
+    app = create_app(config, host)
+    settings = app[appkeys.SETTINGS]
     runner = web.AppRunner(app, access_log=None)
     try:
         await runner.setup()  # a failed start-up still closes what it opened, in finally
@@ -25,12 +28,7 @@ async def running_gateway(
             runner, settings.gateway.host, settings.gateway.port if port is None else port
         )
         await site.start()
-        server = site._server
-        bound = (
-            server.sockets[0].getsockname()[1]
-            if server and server.sockets
-            else settings.gateway.port
-        )
+        bound = runner.addresses[0][1] if runner.addresses else settings.gateway.port
         yield f"http://{settings.gateway.host}:{bound}", app
     finally:
         await runner.cleanup()

@@ -7,7 +7,7 @@ import pytest
 from zeep.exceptions import DTDForbidden, EntitiesForbidden
 
 from gateway.contracts import contracts_dir
-from gateway.soap import HARDENED, SoapService, last_status
+from gateway.plugin_kit.soap import HARDENED, SoapService, last_status
 
 NS = "urn:gateway:genesis:v1"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.send_log import SendLog
+from gateway.plugin_kit.send_log import SendLog
 from gateway.store import Store
-from gateway.store.cache import Cache
+from gateway.store.send_records import SendRecordTable
 
 
 async def test_sending_then_done_then_forgotten(store: Store) -> None:
-    log = SendLog(Cache(store, "irida"), keep_days=1)
+    log = SendLog(SendRecordTable(store, "irida"), keep_days=1)
     assert await log.get("evt-1:protocol") is None
     await log.sending("evt-1:protocol")
     assert await log.state("evt-1:protocol") == "sending"
@@ -19,13 +19,13 @@ async def test_sending_then_done_then_forgotten(store: Store) -> None:
     assert record is not None
     assert (record["state"], record["protocol_number"]) == ("done", "28635") and record["at"]
     # another plugin's namespace does not see it
-    assert await SendLog(Cache(store, "email"), keep_days=1).get("evt-1:protocol") is None
+    assert await SendLog(SendRecordTable(store, "email"), keep_days=1).get("evt-1:protocol") is None
     await log.forget("evt-1:protocol")
     assert await log.state("evt-1:protocol") is None
 
 
 async def test_records_expire_after_the_days_kept(store: Store) -> None:
-    log = SendLog(Cache(store, "email"), keep_days=0.5 / 86_400)  # half a second
+    log = SendLog(SendRecordTable(store, "email"), keep_days=0.5 / 86_400)  # half a second
     await log.sending("k")
     assert await log.state("k") == "sending"
     await asyncio.sleep(0.7)

@@ -1,4 +1,4 @@
-"""The delivery queue: claim due work under a lease, then settle it.
+"""The worker's lease cycle: claim due work under a lease, then settle it.
 
 A claim sets `state = running`, a fresh lease token and an expiry; settling
 only succeeds while the token still matches, so a worker whose lease expired
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
+from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent, insert_events
 from gateway.store.db import Store
 from gateway.store.models import attempts, deliveries, events, utcnow
@@ -40,8 +41,8 @@ def _due(plugin: str, now: datetime) -> Any:
     return and_(
         deliveries.c.plugin == plugin,
         or_(
-            and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.state == "running", deliveries.c.lease_expires_at < now),
+            and_(deliveries.c.state == DeliveryState.PENDING, deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.state == DeliveryState.RUNNING, deliveries.c.lease_expires_at < now),
         ),
     )
 
@@ -66,14 +67,16 @@ async def claim_due(
         if not picked:
             return []
         ids = [row.id for row in picked]
-        reclaimed = [row.id for row in picked if row.state == "running"]
+        reclaimed = [row.id for row in picked if row.state == DeliveryState.RUNNING]
         if reclaimed:
             # the previous holder died mid-attempt: close its attempt and count it as failed
             connection.execute(
                 update(attempts)
                 .where(attempts.c.delivery_id.in_(reclaimed), attempts.c.ended_at.is_(None))
                 .values(
-                    ended_at=now, outcome="lease_expired", error_message="worker lost its lease"
+                    ended_at=now,
+                    outcome=Outcome.LEASE_EXPIRED,
+                    error_message="worker lost its lease",
                 )
             )
             connection.execute(
@@ -85,7 +88,7 @@ async def claim_due(
             update(deliveries)
             .where(deliveries.c.id.in_(ids))
             .values(
-                state="running",
+                state=DeliveryState.RUNNING,
                 attempts=deliveries.c.attempts + 1,
                 lease_token=token,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -121,7 +124,7 @@ async def claim_due(
                 for row in rows
             ],
         )
-        return rows
+        return list(rows)
 
     rows = await store.transact(claim)
     return [
@@ -140,7 +143,11 @@ async def claim_due(
 
 
 def _close_attempt(
-    connection: Connection, claim: Claim, outcome: str, error_class: str | None, message: str | None
+    connection: Connection,
+    claim: Claim,
+    outcome: Outcome,
+    error_class: str | None,
+    message: str | None,
 ) -> None:
     connection.execute(
         update(attempts)
@@ -151,7 +158,7 @@ def _close_attempt(
     )
 
 
-def _store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEvent]:
+def store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEvent]:
     """Store the derived events; return those that were new (an identical one is skipped)."""
     answers = insert_events(connection, derived) if derived else []
     return [
@@ -163,7 +170,7 @@ def _held(claim: Claim) -> Any:
     return and_(
         deliveries.c.id == claim.delivery_id,
         deliveries.c.lease_token == claim.lease_token,
-        deliveries.c.state == "running",
+        deliveries.c.state == DeliveryState.RUNNING,
     )
 
 
@@ -181,7 +188,7 @@ async def settle_success(
             update(deliveries)
             .where(_held(claim))
             .values(
-                state="succeeded",
+                state=DeliveryState.SUCCEEDED,
                 result=result,
                 emitted=[item.id for item in derived],
                 lease_token=None,
@@ -193,8 +200,8 @@ async def settle_success(
         )
         if done.rowcount != 1:
             return None  # lease lost: nothing written
-        _close_attempt(connection, claim, "succeeded", None, None)
-        return _store_derived(connection, derived)
+        _close_attempt(connection, claim, Outcome.SUCCEEDED, None, None)
+        return store_derived(connection, derived)
 
     created = await store.transact(settle)
     if created is None:
@@ -206,7 +213,7 @@ async def settle_failure(
     store: Store,
     claim: Claim,
     *,
-    outcome: str,
+    outcome: Outcome,
     error_class: str,
     message: str,
     retry_at: datetime | None,
@@ -215,7 +222,7 @@ async def settle_failure(
     """Record a failed attempt; `retry_at=None` makes the delivery dead."""
     now = utcnow()
     values: dict[str, Any] = {
-        "state": "pending" if retry_at else "dead",
+        "state": DeliveryState.PENDING if retry_at else DeliveryState.DEAD,
         "next_attempt_at": retry_at,
         "last_error": message,
         "last_error_kind": outcome,
@@ -244,203 +251,14 @@ async def next_due_at(store: Store, plugin: str) -> datetime | None:
     async with store.read() as connection:
         pending = await connection.scalar(
             select(deliveries.c.next_attempt_at)
-            .where(mine, deliveries.c.state == "pending")
+            .where(mine, deliveries.c.state == DeliveryState.PENDING)
             .order_by(deliveries.c.next_attempt_at)
             .limit(1)
         )
         lease = await connection.scalar(
             select(deliveries.c.lease_expires_at)
-            .where(mine, deliveries.c.state == "running")
+            .where(mine, deliveries.c.state == DeliveryState.RUNNING)
             .order_by(deliveries.c.lease_expires_at)
             .limit(1)
         )
     return min((value for value in (pending, lease) if value is not None), default=None)
-
-
-async def replay(store: Store, event_id: str) -> list[str] | None:
-    """Put dead deliveries, and failed ones waiting for a retry, back in the queue now.
-
-    Returns the plugins requeued, or None when there is no such event. Deliveries
-    in doubt (`outcome_unknown`) stay: sending them again could do the work twice.
-    """
-    now = utcnow()
-    # an in-doubt delivery (outcome_unknown) is settled by confirm or release, never by a replay
-    target = and_(
-        deliveries.c.event_id == event_id,
-        or_(
-            and_(
-                deliveries.c.state == "dead",
-                deliveries.c.last_error_kind.is_distinct_from("outcome_unknown"),
-            ),
-            and_(deliveries.c.state == "pending", deliveries.c.failures > 0),
-        ),
-    )
-
-    def requeue(connection: Connection) -> list[str] | None:
-        exists = (connection.execute(select(events.c.id).where(events.c.id == event_id))).first()
-        if exists is None:
-            return None
-        plugins = [
-            row.plugin for row in connection.execute(select(deliveries.c.plugin).where(target))
-        ]
-        if plugins:
-            connection.execute(
-                update(deliveries)
-                .where(target)
-                .values(
-                    state="pending",
-                    next_attempt_at=now,
-                    failures=0,
-                    finished_at=None,
-                    updated_at=now,
-                )
-            )
-        return plugins
-
-    return await store.transact(requeue)
-
-
-@dataclass(frozen=True)
-class InDoubt:
-    """A delivery stopped with `outcome_unknown`, and its event, for an operator to settle."""
-
-    delivery_id: int
-    envelope: dict[str, Any] | None
-
-
-class NotInDoubt(Exception):
-    """The delivery is not waiting for an operator (any more); says what it is."""
-
-
-class NoSuchDelivery(NotInDoubt):
-    """The event has no delivery to that plugin."""
-
-
-OPERATOR = "operator"
-
-
-def _in_doubt(event_id: str, plugin: str) -> Any:
-    return and_(
-        deliveries.c.event_id == event_id,
-        deliveries.c.plugin == plugin,
-        deliveries.c.state == "dead",
-        deliveries.c.last_error_kind == "outcome_unknown",
-    )
-
-
-async def find_in_doubt(store: Store, event_id: str, plugin: str) -> InDoubt:
-    async with store.read() as connection:
-        row = (
-            await connection.execute(
-                select(
-                    deliveries.c.id,
-                    deliveries.c.state,
-                    deliveries.c.last_error_kind,
-                    events.c.envelope,
-                )
-                .join(events, events.c.id == deliveries.c.event_id)
-                .where(deliveries.c.event_id == event_id, deliveries.c.plugin == plugin)
-            )
-        ).first()
-    if row is None:
-        raise NoSuchDelivery(f"event {event_id!r} has no delivery to plugin {plugin!r}")
-    if row.state != "dead" or row.last_error_kind != "outcome_unknown":
-        raise NotInDoubt(
-            f"the {plugin} delivery of {event_id!r} is {row.state}"
-            + (f" ({row.last_error_kind})" if row.last_error_kind else "")
-            + ", not waiting for an operator (outcome_unknown)"
-        )
-    return InDoubt(row.id, row.envelope)
-
-
-def _settle_in_doubt(
-    connection: Connection,
-    event_id: str,
-    plugin: str,
-    values: dict[str, Any],
-    outcome: str,
-    note: str,
-) -> int | None:
-    """Move an in-doubt delivery on, with the operator's step in its history; None if it was not in doubt."""
-    row = connection.execute(select(deliveries.c.id).where(_in_doubt(event_id, plugin))).first()
-    if row is None:
-        return None
-    now = utcnow()
-    connection.execute(
-        update(deliveries)
-        .where(deliveries.c.id == row.id)
-        .values(last_error_kind=outcome, updated_at=now, **values)
-    )
-    number = connection.execute(
-        select(deliveries.c.attempts).where(deliveries.c.id == row.id)
-    ).scalar_one()
-    connection.execute(
-        attempts.insert().values(
-            delivery_id=row.id,
-            number=number,
-            worker=OPERATOR,
-            lease_token=OPERATOR,
-            started_at=now,
-            ended_at=now,
-            outcome=outcome,
-            error_message=note,
-        )
-    )
-    return row.id
-
-
-async def settle_by_hand(
-    store: Store,
-    event_id: str,
-    plugin: str,
-    result: dict[str, Any] | None,
-    derived: list[NewEvent],
-) -> list[NewEvent]:
-    """An operator confirmed what the backend did: succeeded, with its derived events, atomically.
-
-    Raises NotInDoubt when another operator (or process) settled it first.
-    """
-    values = {
-        "state": "succeeded",
-        "result": result,
-        "emitted": [item.id for item in derived],
-        "next_attempt_at": None,
-        "finished_at": utcnow(),
-    }
-
-    def settle(connection: Connection) -> list[NewEvent] | None:
-        if (
-            _settle_in_doubt(
-                connection,
-                event_id,
-                plugin,
-                values,
-                "confirmed_by_operator",
-                "settled by an operator",
-            )
-            is None
-        ):
-            return None
-        return _store_derived(connection, derived)
-
-    created = await store.transact(settle)
-    if created is None:
-        raise NotInDoubt(f"the {plugin} delivery of {event_id!r} was settled meanwhile")
-    return created
-
-
-async def release_in_doubt(store: Store, event_id: str, plugin: str) -> None:
-    """An operator found nothing in the backend: queue the delivery to be sent again now."""
-    values = {"state": "pending", "next_attempt_at": utcnow(), "failures": 0, "finished_at": None}
-    released = await store.transact(
-        lambda connection: _settle_in_doubt(
-            connection,
-            event_id,
-            plugin,
-            values,
-            "released_by_operator",
-            "released for another try",
-        )
-    )
-    if released is None:
-        raise NotInDoubt(f"the {plugin} delivery of {event_id!r} was settled meanwhile")

@@ -6,31 +6,30 @@ when the backend refused before doing anything. A later attempt that finds
 `sending` knows an earlier answer was lost: it must find out what the
 backend did, or raise `OutcomeUnknownError`, but never simply send again.
 
-The record lives in the plugin's namespace of the gateway's cache, written
-through the group-commit writer, so it is durable before the call goes out
-and shared by every process on the same database.
+The records live in the gateway's `send_log` table (the plugin's namespace),
+written through the group-commit writer, so a record is durable before the
+call goes out and shared by every process on the same database.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from gateway.store.cache import Cache
+from gateway.plugin_kit.storage import SendRecords
 
 SENDING = "sending"
 DONE = "done"
 
 
 class SendLog:
-    def __init__(self, cache: Cache | None, keep_days: float) -> None:
+    def __init__(self, records: SendRecords | None, keep_days: float) -> None:
         #: None outside a running gateway (e.g. a connector built by a test without a store)
-        self.cache = cache
+        self.records = records
         self.ttl = keep_days * 86_400
 
     async def get(self, key: str) -> dict[str, Any] | None:
         """The record: `{"state": "sending"|"done", "at": ..., **facts}`, or None."""
-        return await self.cache.get(key) if self.cache is not None else None
+        return await self.records.get(key) if self.records is not None else None
 
     async def state(self, key: str) -> str | None:
         record = await self.get(key)
@@ -43,10 +42,9 @@ class SendLog:
         await self._put(key, DONE, facts)
 
     async def forget(self, key: str) -> None:
-        if self.cache is not None:
-            await self.cache.forget(key)
+        if self.records is not None:
+            await self.records.forget(key)
 
     async def _put(self, key: str, state: str, facts: dict[str, Any]) -> None:
-        if self.cache is not None:
-            record = {**facts, "state": state, "at": datetime.now(UTC).isoformat()}
-            await self.cache.put(key, record, self.ttl)
+        if self.records is not None:
+            await self.records.put(key, state, facts, self.ttl)

@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -22,15 +21,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gateway.config import Settings, parse_settings
+from gateway.assembly import Assembly, assemble
 from gateway.contracts import contracts_dir
+from gateway.devtools.portal import PortalClient
+from gateway.devtools.ports import free_port
+from gateway.devtools.runner import running_gateway
 from gateway.logs import mask
-from gateway.plugins import PluginHost
-from gateway.portal import PortalClient
-from gateway.runner import running_gateway
-from gateway.schemas import EventSchemas
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 #: one application of each request type (domain file §7): type, subject, what else it carries
 APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
@@ -45,12 +43,6 @@ APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
         {"report": {"category": "street_lighting", "location": "Οδός Μεραρχίας 12, Σέρρες"}},
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _move_port(url: str) -> str:
@@ -88,15 +80,8 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     return raw, env
 
 
-def demo_settings(raw: dict[str, Any], env: dict[str, str], host: PluginHost) -> Settings:
-    schemas = EventSchemas(contracts_dir() / "events")
-    return parse_settings(
-        raw,
-        host.settings_model,
-        schemas.known_types,
-        environ={**os.environ, **env},
-        config_dir=ROOT,
-    )
+def demo_assembly(raw: dict[str, Any], env: dict[str, str]) -> Assembly:
+    return assemble(raw, environ={**os.environ, **env}, config_dir=ROOT)
 
 
 def _example(event_type: str) -> dict[str, Any]:
@@ -215,17 +200,15 @@ async def timeline(
 
 
 async def run_demo(keep: bool = False, wait: bool = False) -> int:
-    from gateway.app import plugin_contexts
     from gateway.logs import configure_logging
 
     configure_logging("ERROR")
     workdir = Path(tempfile.mkdtemp(prefix="gateway-demo-"))
     raw, env = demo_config(workdir)
-    host = PluginHost()
-    settings = demo_settings(raw, env, host)
-    mocks = {}
-    for name, context in plugin_contexts(settings).items():
-        mock = host.mock(context)
+    parts = demo_assembly(raw, env)
+    mocks: dict[str, Any] = {}
+    for name, context in parts.contexts().items():
+        mock = parts.host.mock(context)
         if mock is not None:
             await mock.start()
             mocks[name] = mock
@@ -233,7 +216,7 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
     mocks["webhook"].set_faults(fail_next=1)
     failures = 0
     try:
-        async with running_gateway(settings, host) as (base_url, _app):
+        async with running_gateway(parts) as (base_url, _app):
             print(f"Gateway {base_url} on SQLite ({workdir / 'gateway.db'})")
             for name, mock in mocks.items():
                 print(f"  mock {name:<9} {getattr(mock, 'smtp_url', mock.url)}")

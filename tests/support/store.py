@@ -1,0 +1,37 @@
+"""Failures made in the database itself, through the store's public API: no private method patched."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from gateway.store import Store
+
+_SQLITE = (
+    "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+    "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+)
+_POSTGRES = (
+    "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$",
+    "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_{table}()",
+)
+
+
+@contextlib.asynccontextmanager
+async def refusing_inserts(store: Store, table: str) -> AsyncIterator[None]:
+    """Inside the block every INSERT into `table` fails, as a broken disk or database would."""
+    create = _SQLITE if store.is_sqlite else _POSTGRES
+    async with store.write() as connection:
+        for statement in create:
+            await connection.exec_driver_sql(statement.format(table=table))
+    try:
+        yield
+    finally:
+        async with store.write() as connection:
+            await connection.exec_driver_sql(
+                f"DROP TRIGGER refuse_{table}" + ("" if store.is_sqlite else f" ON {table}")
+            )
+            if not store.is_sqlite:
+                await connection.exec_driver_sql(f"DROP FUNCTION refuse_{table}()")

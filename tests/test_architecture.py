@@ -122,3 +122,30 @@ def test_the_rule_reader_refuses_what_it_should() -> None:
         "gateway.devtools.demo", "core; devtools inside the demo command only", True
     )
     assert _allowed("gateway.devtools.demo", "core; devtools inside the demo command only", False)
+
+
+def _private_patches(text: str) -> list[str]:
+    """`monkeypatch.setattr(obj, "_private", ...)` calls: a test bound to an inside that may change."""
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and str(node.args[1].value).startswith("_")
+        ):
+            found.append(str(node.args[1].value))
+    return found
+
+
+def test_no_test_patches_a_private_method() -> None:
+    """Failures are made through public parts (a database trigger, a mock's faults), not by patching."""
+    wrong = {
+        path.relative_to(ROOT).as_posix(): names
+        for path in (ROOT / "tests").rglob("*.py")
+        if (names := _private_patches(path.read_text(encoding="utf-8")))
+    }
+    assert wrong == {}
+    assert _private_patches('monkeypatch.setattr(store, "_run", broken)') == ["_run"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from gateway.store import Store
+from gateway.store.accept import NewEvent
+from gateway.store.models import utcnow
 
 _SQLITE = (
     "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
@@ -35,3 +38,25 @@ async def refusing_inserts(store: Store, table: str) -> AsyncIterator[None]:
             )
             if not store.is_sqlite:
                 await connection.exec_driver_sql(f"DROP FUNCTION refuse_{table}()")
+
+
+def new_event(
+    event_id: str, plugins: list[str], *, body_hash: str = "h", received_offset: float = 0
+) -> NewEvent:
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/portal",
+        "type": "request.submitted",
+        "data": {"n": 1},
+    }
+    return NewEvent(
+        id=event_id,
+        type="request.submitted",
+        source="/portal",
+        subject=f"request/{event_id}",
+        body_hash=body_hash,
+        envelope=envelope,
+        plugins=plugins,
+        received_at=utcnow() + timedelta(seconds=received_offset),
+    )

@@ -17,11 +17,10 @@ from gateway.errors import (
     PermanentError,
     ThrottledError,
 )
+from gateway.health import checked
 from gateway.problems import ProblemError
 from gateway.states import DeliveryState
 from gateway.store import repair, views
-
-HEALTH_TIMEOUT = 5.0
 
 
 def _not_found(event_id: str) -> ProblemError:
@@ -232,14 +231,8 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def _check(check: Any) -> dict[str, Any]:
-    if check is None:
-        return {"ok": True, "detail": "no health check"}
-    try:
-        async with asyncio.timeout(HEALTH_TIMEOUT):
-            health = await check()
-        return {"ok": bool(health.ok), "detail": health.detail}
-    except Exception as exc:
-        return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+    health = await checked(check)
+    return {"ok": bool(health.ok), "detail": health.detail}
 
 
 async def readyz(request: web.Request) -> web.Response:

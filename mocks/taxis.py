@@ -50,6 +50,10 @@ class Business:
     doy_descr: str = "ΣΕΡΡΩΝ"
     address: tuple[str, str, str, str] = ("ΜΕΡΑΡΧΙΑΣ", "12", "62122", "ΣΕΡΡΕΣ")
     legal_status: str = "ΙΚΕ"
+    #: firm_flag_descr; default ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ while active, ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ when not
+    firm_flag: str | None = None
+    #: elements a newer version of the service adds to basic_rec (the WSDL does not name them)
+    extra_basic: str = ""
 
 
 KIND_DESCR = {1: "ΚΥΡΙΑ", 2: "ΔΕΥΤΕΡΕΥΟΥΣΑ", 3: "ΛΟΙΠΗ", 4: "ΒΟΗΘΗΤΙΚΗ"}
@@ -87,7 +91,25 @@ WAREHOUSE = Business(
     [(5200000, "ΑΠΟΘΗΚΕΥΣΗ ΣΤΕΡΕΩΝ ΚΑΥΣΙΜΩΝ", 1), (93291101, "ΠΑΙΔΟΤΟΠΟΙ", 4)],
     legal_status="ΑΕ",
 )
-BUSINESSES = [CAFE, SOFTWARE, BAKERY_SECONDARY, CLOSED_TAVERN, WAREHOUSE]
+#: stopped trading: the ΑΦΜ stays active, but with a stop_date and ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ
+STOPPED_CAFE = Business(
+    afm_with_check("80000004"),
+    "ΚΑΦΕ ΤΟ ΠΑΛΙΟ ΣΤΕΚΙ",
+    [(56301000, "ΥΠΗΡΕΣΙΕΣ ΚΑΦΕΝΕΙΟΥ", 1)],
+    stop_date="2024-06-30",
+    firm_flag="ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ",
+    legal_status="ΑΤΟΜΙΚΗ",
+)
+#: answered as a newer AADE schema would: fields the WSDL does not name
+NEWER_SCHEMA_CAFE = Business(
+    afm_with_check("80000005"),
+    "ΚΑΦΕΤΕΡΙΑ Η ΝΕΑ ΜΟΡΦΗ ΙΚΕ",
+    [(56301000, "ΥΠΗΡΕΣΙΕΣ ΚΑΦΕΝΕΙΟΥ", 1)],
+    extra_basic="<ekpt_flag>1</ekpt_flag><eu_vat_info><vies>Y</vies></eu_vat_info>",
+)
+BUSINESSES = [
+    CAFE, SOFTWARE, BAKERY_SECONDARY, CLOSED_TAVERN, WAREHOUSE, STOPPED_CAFE, NEWER_SCHEMA_CAFE
+]  # fmt: skip
 
 ERROR_CODES = [
     "AFM_CALLED_BY_BLOCKED",
@@ -114,6 +136,18 @@ ERROR_CODES = [
 ERROR_AFMS = {afm_with_check(f"91{index:06d}"): code for index, code in enumerate(ERROR_CODES)}
 HOSTILE_AFM = afm_with_check("92000001")  # answers with a DTD and an entity
 MALFORMED_AFM = afm_with_check("92000002")  # answers with broken XML
+
+
+CALLED_BY_FIELDS = (
+    "token_username", "token_afm", "token_afm_fullname", "afm_called_by",
+    "afm_called_by_fullname", "as_on_date",
+)  # fmt: skip
+BASIC_FIELDS = (
+    "afm", "doy", "doy_descr", "i_ni_flag_descr", "deactivation_flag", "deactivation_flag_descr",
+    "firm_flag_descr", "onomasia", "commer_title", "legal_status_descr", "postal_address",
+    "postal_address_no", "postal_zip_code", "postal_area_description", "regist_date",
+    "stop_date", "normal_vat_system_flag",
+)  # fmt: skip
 
 
 def _leaf(name: str, value: object) -> str:
@@ -298,8 +332,14 @@ class FakeRgWsPublic2(MockBackend):
             + "</error_rec>"
         )
         if error:
+            # the live service's error answer: every child of the two records nil, afm and
+            # deactivation_flag included, and no firm_act_tab at all (domain §1)
             parts.append(
-                '<afm_called_by_rec xsi:nil="true"/><basic_rec xsi:nil="true"/><firm_act_tab xsi:nil="true"/>'
+                "<afm_called_by_rec>"
+                + "".join(_leaf(name, None) for name in CALLED_BY_FIELDS)
+                + "</afm_called_by_rec><basic_rec>"
+                + "".join(_leaf(name, None) for name in BASIC_FIELDS)
+                + "</basic_rec>"
             )
         else:
             assert business is not None
@@ -326,7 +366,8 @@ class FakeRgWsPublic2(MockBackend):
                 ),
                 (
                     "firm_flag_descr",
-                    "ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ" if business.active else "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ",
+                    business.firm_flag
+                    or ("ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ" if business.active else "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ"),
                 ),
                 ("onomasia", business.name),
                 ("commer_title", business.commer_title),
@@ -339,7 +380,12 @@ class FakeRgWsPublic2(MockBackend):
                 ("stop_date", business.stop_date),
                 ("normal_vat_system_flag", "Y"),
             ]
-            parts.append("<basic_rec>" + "".join(_leaf(k, v) for k, v in basic) + "</basic_rec>")
+            parts.append(
+                "<basic_rec>"
+                + "".join(_leaf(k, v) for k, v in basic)
+                + business.extra_basic
+                + "</basic_rec>"
+            )
             items = "".join(
                 "<item>"
                 + _leaf("firm_act_code", code)

@@ -46,13 +46,27 @@ def serve(config_path: str) -> None:
 
 @main.command("check-config")
 @click.argument("path", type=click.Path(dir_okay=False))
-def check_config(path: str) -> None:
+@click.option(
+    "--backends",
+    is_flag=True,
+    help="also run each enabled plugin's health check against its backend (network calls)",
+)
+def check_config(path: str, backends: bool) -> None:
     """Validate a config file; print every problem with its key path."""
-    settings = settings_of(path)
+    parts = assembled(path)
+    settings = parts.settings
     for warning in config_warnings(settings):
         click.echo(f"warning: {warning}")
     enabled = ", ".join(settings.enabled_plugins()) or "none"
     click.echo(f"{path}: OK ({len(settings.routes)} routes; enabled plugins: {enabled})")
+    if backends:
+        from gateway.health import check_backends
+
+        results = run(lambda: check_backends(parts))
+        for name, health in results.items():
+            click.echo(f"  {name:<10} {'ok' if health.ok else 'FAILED'}: {health.detail}")
+        if not all(health.ok for health in results.values()):
+            sys.exit(1)
 
 
 @main.command()

@@ -35,8 +35,9 @@ class SendLog:
         record = await self.get(key)
         return record.get("state") if record else None
 
-    async def sending(self, key: str) -> None:
-        await self._put(key, SENDING, {})
+    async def sending(self, key: str, **facts: Any) -> None:
+        """About to send; `facts` (where it goes, what it is called) help whoever settles a lost answer."""
+        await self._put(key, SENDING, facts)
 
     async def done(self, key: str, **facts: Any) -> None:
         await self._put(key, DONE, facts)

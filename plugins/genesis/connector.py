@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import zeep
@@ -28,7 +29,6 @@ from plugins.genesis.mapping import debts_result, receipt_request, receipt_resul
 from plugins.genesis.settings import GenesisSettings
 
 NS = "urn:gateway:genesis:v1"
-BINDING = f"{{{NS}}}GenesisBinding"
 #: error codes that mean "the request is wrong": retrying cannot help (our contract's assumption)
 FINAL = {"UNKNOWN_RF", "AMOUNT_MISMATCH", "INVALID_REQUEST"}
 
@@ -42,10 +42,10 @@ class GenesisConnector:
         wsse = UsernameToken(settings.username, settings.password) if settings.username else None
         self.soap = SoapService(
             context.contracts_dir / "genesis" / "genesis.wsdl",
-            BINDING,
             settings.url,
             settings.timeout,
             wsse,
+            logger=context.logger,
         )
         self.service = self.soap.service
 
@@ -53,7 +53,7 @@ class GenesisConnector:
         data = event.data
         if event.type == "payment.completed":
             answer = await self._soap(self.service.PostReceipt(**receipt_request(data)))
-            result = receipt_result(answer.Receipt)
+            result = _readable(lambda: receipt_result(answer.Receipt))
             derived = {**result, "payer": data["payer"]}
             if "locale" in data:
                 derived["locale"] = data["locale"]
@@ -89,7 +89,7 @@ class GenesisConnector:
             if cached is not None:
                 return cached
         found = await self._soap(self.service.ListDebts(Afm=afm, Category=category))
-        result = debts_result(afm, found or [])
+        result = _readable(lambda: debts_result(afm, found or []))
         if self.cache is not None and self.settings.debts_cache_ttl > 0:
             await self.cache.put(key, result, self.settings.debts_cache_ttl)
         return result
@@ -99,7 +99,7 @@ class GenesisConnector:
         found = await self._soap(self.service.GetReceipt(PaymentId=payment_id))
         if found is None:
             raise NotFoundError(f"GENESIS holds no receipt for payment {payment_id!r}")
-        return receipt_result(found)
+        return _readable(lambda: receipt_result(found))
 
     async def _soap(self, call: Any) -> Any:
         try:
@@ -138,3 +138,16 @@ class GenesisConnector:
 
     async def aclose(self) -> None:
         await self.soap.aclose()
+
+
+def _readable(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Map an answer; one that lacks what the mapping needs does not fit the contract (transient).
+
+    Unknown elements are already dropped (lenient parsing); a required one missing is still wrong.
+    """
+    try:
+        return read()
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise TransientError(
+            f"GENESIS's answer does not fit the contract: {type(exc).__name__}: {exc}"
+        ) from exc

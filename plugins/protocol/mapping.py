@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from gateway.plugin_api import Event, InvalidInputError, PermanentError
 
 ATHENS = ZoneInfo("Europe/Athens")
-#: how ΙΡΙΔΑ's answer may print a number: "28635", "28635/26-08-2022" or "28635/2022-08-26" (our assumption)
+#: ΙΡΙΔΑ's regNo is the number alone ("176", v2.2 documentation); a number with its date
+#: ("28635/26-08-2022" or "28635/2022-08-26") is read too, should an environment send one
 REG_NO = re.compile(
     r"^\s*(?P<number>[^/\s]+)\s*(?:/\s*(?:(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})|(?P<iso>\d{4}-\d{2}-\d{2})))?\s*$"
 )
@@ -159,18 +160,40 @@ def parse_reg_no(reg_no: Any, today: date, registry: str) -> Registration:
     return Registration(found["number"], when, registry)
 
 
-def irida_registration(body: Any, root_id: str, today: date, registry: str) -> Registration:
-    """The registration at our recipient from `{"data": [{rootId, rootName, regNo}]}`."""
-    items = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ValueError('the answer has no "data" list')
-    mine = [i for i in items if isinstance(i, dict) and str(i.get("rootId")) == str(root_id)]
-    chosen: dict[str, Any] | None = next(
-        iter(mine or [i for i in items if isinstance(i, dict)]), None
-    )
-    if chosen is None:
-        raise ValueError("the answer's data holds no registration")
-    return parse_reg_no(chosen.get("regNo"), today, registry)
+def keys_folded(item: Any) -> dict[str, Any]:
+    """An answer's object with its keys in one case: environments differ (`Id` and `id`)."""
+    return {str(k).casefold(): v for k, v in item.items()} if isinstance(item, Mapping) else {}
+
+
+def items_of(body: Any) -> list[dict[str, Any]]:
+    """A bare JSON list, or `{"data": [...]}` in any key case; ValueError for anything else."""
+    folded = keys_folded(body)
+    items = folded.get("data") if folded else body
+    if not isinstance(items, list):
+        raise ValueError('the answer is neither a list nor {"data": [...]}')
+    return [keys_folded(item) for item in items if isinstance(item, Mapping)]
+
+
+def irida_registration(body: Any, recipient_id: str, today: date, registry: str) -> Registration:
+    """The registration at our recipient from ΙΡΙΔΑ's answer to a send.
+
+    The v2.2 documentation answers a bare list, one item per recipient
+    (`[{rootId, rootName, regNo}]`, or `[{positionId, dutyId, ..., regNo}]` for
+    inner positions); some clients see `{"data": [...]}`; key case differs
+    between environments. All are read. `regNo` is the number alone and the
+    date is the day of registration (in Athens).
+    """
+    items = items_of(body)
+    if not items:
+        raise ValueError("the answer lists no registration")
+
+    def names_us(item: dict[str, Any]) -> bool:
+        if item.get("positionid") is not None:
+            return f"{item.get('positionid')}-{item.get('dutyid')}" == recipient_id
+        return str(item.get("rootid")) == recipient_id
+
+    chosen = next((item for item in items if names_us(item)), items[0])
+    return parse_reg_no(chosen.get("regno"), today, registry)
 
 
 # -- results ------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from gateway.plugin_api import PluginSettings
+from plugins.protocol.recipients import parse_spec
 
 REQUEST_TYPES = (
     "fee_exemption",
@@ -44,15 +45,17 @@ class ProtocolSettings(PluginSettings):
     position_name: str | None = Field(None, description="irida: choose the profile by position")
     departments: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_DEPARTMENTS),
-        description="request_type → receiving department (irida: a root's description)",
+        description="request_type → receiving department. irida: an inner position, as "
+        '"positionId-dutyId" or by its name ("Name / Duty" where it has several duties), '
+        'or "root:ID-or-description" for another organisation',
     )
     registry_name: str | None = Field(
         None, description="the `registry` in results; default: the driver's name"
     )
-    verify_by_inbox: bool = Field(
-        True,
-        description="irida: after an uncertain send, look for the document in the inbox before "
-        "sending again; false: stop as outcome_unknown for an operator",
+    health_interval: float = Field(
+        600.0,
+        ge=0,
+        description="irida: seconds a health check's answer is reused (ΙΡΙΔΑ counts calls)",
     )
     token_renew_margin: float = Field(
         600.0, ge=0, description="irida: seconds before expiry that a token is renewed"
@@ -79,7 +82,23 @@ class ProtocolSettings(PluginSettings):
         empty = sorted(key for key, department in value.items() if not department.strip())
         if empty:
             raise ValueError(f"empty department for: {', '.join(empty)}")
+        for key, department in value.items():
+            try:
+                parse_spec(department)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
         return {**DEFAULT_DEPARTMENTS, **value}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "verify_by_inbox" in data:
+            raise ValueError(
+                "verify_by_inbox was removed: ΙΡΙΔΑ's inbox lists replies to our documents, "
+                "not our sends, so a lost answer is always left to a clerk (outcome_unknown); "
+                "delete the key"
+            )
+        return data
 
     @model_validator(mode="after")
     def _credentials(self) -> ProtocolSettings:

@@ -25,9 +25,7 @@ ATHENS = ZoneInfo(
 )  # the service's limits reset by Greek calendar days (our assumption)
 
 CONFIGURATION = {
-    "AFM_CALLED_BY_BLOCKED",
     "AFM_CALLED_BY_NOT_FOUND",
-    "TOKEN_AFM_BLOCKED",
     "TOKEN_AFM_NOT_AUTHORIZED",
     "TOKEN_AFM_NOT_FOUND",
     "TOKEN_AFM_NOT_REGISTERED",
@@ -45,7 +43,11 @@ NOT_FOUND = {
     "TAXPAYER_NF",
     "EPIT_NF",  # our assumption: "επιτηδευματίας not found", the ΑΦΜ is no business
 }
-FAILURES_PAUSE = timedelta(hours=1)  # our assumption for FAILURES_TOLERATED_EXCEEDED
+#: AADE's own wording: *_BLOCKED means the caller is temporarily blocked, and
+#: FAILURES_TOLERATED_EXCEEDED says to try again "in a few hours" (domain §1): throttled
+#: waits, not configuration faults. How long is configurable (`blocked_wait_hours`)
+BLOCKED = {"AFM_CALLED_BY_BLOCKED", "TOKEN_AFM_BLOCKED", "FAILURES_TOLERATED_EXCEEDED"}
+DEFAULT_BLOCKED_WAIT = timedelta(hours=3)
 
 
 def seconds_until_next_day(now: datetime) -> float:
@@ -60,7 +62,12 @@ def seconds_until_next_month(now: datetime) -> float:
     return (first - local).total_seconds()
 
 
-def error_for(code: str, description: str | None, now: datetime) -> GatewayError:
+def error_for(
+    code: str,
+    description: str | None,
+    now: datetime,
+    blocked_wait: timedelta = DEFAULT_BLOCKED_WAIT,
+) -> GatewayError:
     """The gateway error for one error_rec; unknown codes are transient (retried, then dead with the code)."""
     short = code.removeprefix(PREFIX)
     message = f"{short}: {description}" if description else short
@@ -84,8 +91,14 @@ def error_for(code: str, description: str | None, now: datetime) -> GatewayError
             retry_after=seconds_until_next_month(now),
             code=short,
         )
-    if short == "FAILURES_TOLERATED_EXCEEDED":
-        return ThrottledError(message, retry_after=FAILURES_PAUSE.total_seconds(), code=short)
+    if short in BLOCKED:
+        hours = blocked_wait.total_seconds() / 3600
+        return ThrottledError(
+            f"the service blocks our calls for a while (AADE: try again in a few hours; "
+            f"waiting {hours:g} h): {message}",
+            retry_after=blocked_wait.total_seconds(),
+            code=short,
+        )
     if short in TRANSIENT:
         return TransientError(message, code=short)
     return TransientError(f"unknown error code {message}", code=short)

@@ -9,7 +9,7 @@ call. The health check uses rgWsPublic2VersionInfo, which looks nobody up.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import zeep
@@ -44,7 +44,6 @@ from plugins.taxis.codes import error_for
 from plugins.taxis.mapping import registry_data, verdict
 from plugins.taxis.settings import TaxisSettings
 
-BINDING = "{http://rgwspublic2/RgWsPublic2Service}RgWsPublic2PortBinding"
 HOSTILE = (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden)
 
 
@@ -58,10 +57,10 @@ class TaxisConnector:
         self.cache = context.cache
         self.soap = SoapService(
             context.contracts_dir / "taxis" / "RgWsPublic2.wsdl",
-            BINDING,
             settings.url,
             settings.timeout,
             UsernameToken(settings.username, settings.password),
+            logger=context.logger,
         )
         self.service = self.soap.service
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -123,7 +122,12 @@ class TaxisConnector:
         answer = await self._soap(self.service.rgWsPublic2AfmMethod(INPUT_REC=record))
         error = answer.error_rec
         if error is not None and error.error_code:
-            failure = error_for(str(error.error_code), error.error_descr, datetime.now(UTC))
+            failure = error_for(
+                str(error.error_code),
+                error.error_descr,
+                datetime.now(UTC),
+                timedelta(hours=self.settings.blocked_wait_hours),
+            )
             if isinstance(failure, ConfigurationError):
                 self.configuration_fault = failure.message
             raise failure

@@ -21,24 +21,26 @@ def registry_data(record: Any) -> dict[str, Any]:
     # zeep turns <basic_rec xsi:nil="true"/> into an object whose fields are all None
     if basic is None or basic.afm is None:
         raise ValueError("the answer has neither an error nor a basic_rec")
-    items = (
-        record.firm_act_tab.item
-        if record.firm_act_tab is not None and record.firm_act_tab.item
-        else []
-    )
+    # the live error answer leaves firm_act_tab out; a nil may stand anywhere
+    table = getattr(record, "firm_act_tab", None)
+    items = (table.item if table is not None else None) or []
     return {
         "afm": _text(basic.afm),
         "name": _text(basic.onomasia) or "",
         "commercial_title": _text(basic.commer_title),
         "active": str(basic.deactivation_flag).strip() == "1",
-        "stop_date": _text(basic.stop_date),
+        "stop_date": _text(basic.stop_date) or None,
+        "firm_flag": _text(getattr(basic, "firm_flag_descr", None)),
         "kad": [
             {
                 "code": kad_code(int(item.firm_act_code)),
                 "description": _text(item.firm_act_descr) or "",
-                "kind": KINDS.get(int(item.firm_act_kind), "other"),
+                "kind": KINDS.get(int(item.firm_act_kind), "other")
+                if item.firm_act_kind is not None
+                else "other",
             }
             for item in items
+            if item is not None and item.firm_act_code is not None  # a nil item says nothing
         ],
     }
 
@@ -46,7 +48,7 @@ def registry_data(record: Any) -> dict[str, Any]:
 def verdict(data: dict[str, Any], rule: AffectedList) -> dict[str, Any]:
     """The result shape of the issue: for the delivery, the derived event and the look-up alike."""
     activities = [Activity(k["code"], k["description"], k["kind"]) for k in data["kad"]]
-    judged = judge(data["active"], activities, rule, data.get("stop_date"))
+    judged = judge(data["active"], activities, rule, data.get("stop_date"), data.get("firm_flag"))
     return {
         "afm": data["afm"],
         "name": data["name"],

@@ -75,15 +75,39 @@ class Verdict:
     rule: str
 
 
+FORMER_PROFESSIONAL = "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ"
+
+
 def judge(
-    active: bool, activities: list[Activity], rule: AffectedList, stop_date: str | None = None
+    active: bool,
+    activities: list[Activity],
+    rule: AffectedList,
+    stop_date: str | None = None,
+    firm_flag: str | None = None,
 ) -> Verdict:
+    """Active means (domain §1): not deactivated, no stop_date, not ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ.
+
+    A business that stopped trading keeps an active ΑΦΜ but shows a stop_date
+    and the former-professional flag; neither is eligible.
+    """
     reasons: list[str] = []
     if not active:
         when = f" since {stop_date}" if stop_date else ""
         return Verdict(
             False,
             [f"the ΑΦΜ is deactivated{when}; a deactivated business is never eligible"],
+            rule.label,
+        )
+    if stop_date:
+        return Verdict(
+            False,
+            [f"the business stopped trading on {stop_date} (stop_date); it is not eligible"],
+            rule.label,
+        )
+    if firm_flag and " ".join(firm_flag.upper().split()) == FORMER_PROFESSIONAL:
+        return Verdict(
+            False,
+            [f"the registry lists the business as {FORMER_PROFESSIONAL}; it is not eligible"],
             rule.label,
         )
     accepted_kinds = ("main", "secondary") if rule.accept_secondary else ("main",)

@@ -33,6 +33,13 @@ class TaxisSettings(PluginSettings):
         "", description="which decision the list comes from; recorded in every verdict"
     )
     accept_secondary: bool = Field(False, description="a secondary ΚΑΔ on the list also qualifies")
+    blocked_wait_hours: float = Field(
+        3.0,
+        gt=0,
+        le=48,
+        description="hours to wait when AADE answers *_BLOCKED or FAILURES_TOLERATED_EXCEEDED "
+        '(AADE: "try again in a few hours")',
+    )
     cache_ttl: float = Field(
         86_400.0, ge=0, description="seconds a registry answer is reused (each call is notified)"
     )

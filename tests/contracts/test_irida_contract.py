@@ -29,7 +29,8 @@ def fits(schema_path: str, value: Any) -> list[str]:
 
 def test_contract_is_valid_and_marks_its_assumptions() -> None:
     validate_spec(SPEC)
-    assert "OUR ASSUMPTIONS" in SPEC["info"]["description"]
+    description = SPEC["info"]["description"]
+    assert "OUR ASSUMPTIONS" in description and "FACTS" in description
     assert "invalid_username_or_password" in PATH.read_text(encoding="utf-8")
 
 
@@ -49,16 +50,28 @@ async def test_the_mock_answers_fit_the_contract() -> None:
             roots = (await client.get(f"{API}/external/roots", headers=auth)).json()
             for item, schema in [(p, "Profile") for p in profiles] + [(r, "Root") for r in roots]:
                 assert fits(f"/components/schemas/{schema}", item) == []
+            positions = (await client.get(f"{API}/external/positions", headers=auth)).json()
+            positions_schema = "/paths/~1iris~1api~1v2~1external~1positions/get/responses/200/content/application~1json/schema"
+            assert fits(positions_schema, positions) == []
+            file = [("Files", ("a.pdf", b"%PDF", "application/pdf"))]
+            fields = {"Subject": "s", "RegistrationNumber": "ΑΝΕΥ", "Sender": "x"}
+            position = positions["data"][0]
+            inner = await client.post(
+                f"{API}/external/innerPositions",
+                data={**fields, "Recipients": [f"{position['positionId']}-{position['dutyId']}"]},
+                files=file, headers=auth,
+            )  # fmt: skip
+            inner_schema = "/paths/~1iris~1api~1v2~1external~1innerPositions/post/responses/200/content/application~1json/schema"
+            assert fits(inner_schema, inner.json()) == []
             sent = await client.post(
-                f"{API}/external",
-                data={"Subject": "s", "RegistrationNumber": "ΑΝΕΥ", "Sender": "x", "Recipients": [roots[0]["id"]]},
-                files=[("Files", ("a.pdf", b"%PDF", "application/pdf"))],
-                headers=auth,
+                f"{API}/external", data={**fields, "Recipients": [roots[0]["id"]]}, files=file, headers=auth
             )  # fmt: skip
             send_schema = "/paths/~1iris~1api~1v2~1external/post/responses/200/content/application~1json/schema"
             assert fits(send_schema, sent.json()) == []
+            assert (await client.get(f"{API}/external/inbox/false", headers=auth)).json() == []
+            mock.add_reply(mock.documents[0]["id"])
             inbox = (await client.get(f"{API}/external/inbox/false", headers=auth)).json()
-            assert [fits("/components/schemas/InboxDocument", d) for d in inbox] == [[]]
+            assert [fits("/components/schemas/Reply", d) for d in inbox] == [[]]
             refused = await client.get(f"{API}/external/roots")
             assert (
                 fits("/components/responses/Error/content/application~1json/schema", refused.json())

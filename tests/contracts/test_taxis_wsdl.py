@@ -26,14 +26,14 @@ def test_the_note_says_it_is_ours() -> None:
 
 
 def test_both_operations_on_a_soap_1_2_binding() -> None:
-    port = client().wsdl.services["RgWsPublic2"].ports["RgWsPublic2Port"]
+    port = client().wsdl.services["RgWsPublic2Service"].ports["RgWsPublic2ServicePort"]
     assert type(port.binding).__name__ == "Soap12Binding"
     assert set(port.binding._operations) == {"rgWsPublic2AfmMethod", "rgWsPublic2VersionInfo"}
 
 
 def test_request_namespaces_token_and_no_empty_optionals() -> None:
     zeep = client()
-    service = zeep.bind("RgWsPublic2", "RgWsPublic2Port")
+    service = zeep.bind("RgWsPublic2Service", "RgWsPublic2ServicePort")
     envelope = zeep.create_message(
         service, "rgWsPublic2AfmMethod", INPUT_REC={"afm_called_for": "090165560"}
     )
@@ -65,7 +65,7 @@ def test_a_reply_with_nil_fields_and_default_namespace_parses() -> None:
             <firm_act_kind>1</firm_act_kind><firm_act_kind_descr>ΚΥΡΙΑ</firm_act_kind_descr></item></firm_act_tab>
         </rg_ws_public2_result_rtType></srvc:result>
       </srvc:rgWsPublic2AfmMethodResponse></env:Body></env:Envelope>"""
-    operation = zeep.wsdl.bindings[f"{{{SERVICE}}}RgWsPublic2PortBinding"].get(
+    operation = zeep.wsdl.bindings[f"{{{SERVICE}}}RgWsPublic2ServicePortBinding"].get(
         "rgWsPublic2AfmMethod"
     )
     body = operation.output.deserialize(etree.fromstring(reply.encode()))

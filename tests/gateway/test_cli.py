@@ -19,8 +19,8 @@ from gateway.cli import main
 from gateway.devtools.ports import free_port
 from gateway.store import open_store
 from gateway.store.leases import claim_due, settle_failure
-from tests.gateway.store.test_queue import new_event
 from tests.support.settings import OPERATOR_TOKEN, SECRET
+from tests.support.store import new_event
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -99,6 +99,11 @@ async def test_one_afm_per_error_code(mock) -> None:  # type: ignore[no-untyped-
             registry.endpoint, content=envelope(afm_record(afm)), headers=SOAP
         )
         assert answer.status_code == 200 and error_code(answer) == f"RG_WS_PUBLIC_{code}"
+    # the live service's shape: every child of both records nil, no firm_act_tab at all
+    text = answer.text
+    assert "firm_act_tab" not in text
+    assert '<afm xsi:nil="true"/>' in text and '<deactivation_flag xsi:nil="true"/>' in text
+    assert '<token_username xsi:nil="true"/>' in text
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,7 @@ NS = "urn:gateway:genesis:v1"
 
 @pytest.fixture
 async def soap():  # type: ignore[no-untyped-def]
-    made = SoapService(
-        contracts_dir() / "genesis" / "genesis.wsdl",
-        f"{{{NS}}}GenesisBinding",
-        "http://erp.test/soap",
-        5,
-    )
+    made = SoapService(contracts_dir() / "genesis" / "genesis.wsdl", "http://erp.test/soap", 5)
     yield made
     await made.aclose()
 

@@ -27,7 +27,7 @@ async def irida():  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def portal(start_gateway, database_url, irida, receiver):  # type: ignore[no-untyped-def]
     plugins = {
-        "protocol": section("irida", irida, verify_by_inbox=False),
+        "protocol": section("irida", irida),
         "webhook": {"url": receiver.url + "/events"},
     }
     client, _app = await start_gateway(build_settings(database_url, plugins, ROUTES))
@@ -36,7 +36,9 @@ async def portal(start_gateway, database_url, irida, receiver):  # type: ignore[
 
 async def in_doubt(portal, irida: FakeIrida) -> dict:  # type: ignore[no-untyped-def]
     # registered, then the answer is lost
-    irida.set_faults(fail_next=1, error_phase="after", only_path="/iris/api/v2/external")
+    irida.set_faults(
+        fail_next=1, error_phase="after", only_path="/iris/api/v2/external/innerPositions"
+    )
     event = example("request.submitted")
     await portal.post_event(event)
     view = await portal.wait_settled(event["id"])
@@ -58,7 +60,9 @@ async def test_unanswered_send_stops_as_outcome_unknown_and_an_operator_confirms
     protocol = next(d for d in view["deliveries"] if d["plugin"] == "protocol")
     assert view["status"] == "dead"
     assert (protocol["state"], protocol["last_error_kind"]) == ("dead", "outcome_unknown")
-    assert protocol["attempts"] == 2 and "not sent again" in protocol["last_error"]
+    # the answer was lost after the send went out: in doubt at once, with what a clerk searches for
+    assert protocol["attempts"] == 1 and "not sent again" in protocol["last_error"]
+    assert f"Subject ends with [ref:{event['id']}:protocol]" in protocol["last_error"]
     assert f"/v1/events/{event['id']}/deliveries/protocol/confirm" in protocol["last_error"]
     assert registrations(irida, event["id"]) == 1  # the first send did register
 
@@ -72,8 +76,7 @@ async def test_unanswered_send_stops_as_outcome_unknown_and_an_operator_confirms
 
     # wrong facts, wrong token, wrong plugin: refused, nothing changes
     (document,) = irida.documents
-    number, day = document["regNo"].split("/")
-    iso = "-".join(reversed(day.split("-")))
+    number, iso = document["regNo"], document["registeredOn"]
     for body, status in (
         ({"protocol_number": number}, 422),
         ({"protocol_number": number, "protocol_date": "26/08/2022"}, 422),

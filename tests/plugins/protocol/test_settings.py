@@ -45,6 +45,10 @@ def test_defaults_and_partial_department_map() -> None:
         ({"url": "http://r.test", "token": "t", "departments": {"parking": "X"}}, "unknown request type(s): parking"),
         ({"url": "http://r.test", "token": "t", "departments": {"fee_exemption": " "}}, "empty department for: fee_exemption"),
         ({"url": "http://r.test", "token": "t", "colour": "red"}, "plugins.protocol.colour"),
+        ({"driver": "irida", "url": "http://r.test", "username": "u", "password": "p", "verify_by_inbox": False}, "verify_by_inbox was removed: ΙΡΙΔΑ's inbox lists replies"),
+        ({"driver": "irida", "url": "http://r.test", "username": "u", "password": "p", "departments": {"fee_exemption": "root:"}}, 'fee_exemption: "root:" needs a root id or description'),
+        ({"driver": "irida", "url": "http://r.test", "username": "u", "password": "p", "departments": {"fee_exemption": "/ Προϊστάμενος"}}, "names no position"),
+        ({"driver": "irida", "url": "http://r.test", "username": "u", "password": "p", "health_interval": -1}, "plugins.protocol.health_interval"),
     ],
 )  # fmt: skip
 def test_bad_sections_name_the_key(section, expected) -> None:  # type: ignore[no-untyped-def]

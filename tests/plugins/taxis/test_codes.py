@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from plugins.taxis.codes import error_for, seconds_until_next_day, seconds_until
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # 12:00 in Athens (EET, UTC+2)
 
 ALL_CODES = {
-    "AFM_CALLED_BY_BLOCKED": ConfigurationError,
+    "AFM_CALLED_BY_BLOCKED": ThrottledError,  # AADE: temporarily blocked
     "AFM_CALLED_BY_NOT_FOUND": ConfigurationError,
     "EPIT_NF": NotFoundError,
     "FAILURES_TOLERATED_EXCEEDED": ThrottledError,
@@ -24,7 +24,7 @@ ALL_CODES = {
     "NO_INPUT_PARAMETERS": InvalidInputError,
     "SERVICE_NOT_ACTIVE": TransientError,
     "TAXPAYER_NF": NotFoundError,
-    "TOKEN_AFM_BLOCKED": ConfigurationError,
+    "TOKEN_AFM_BLOCKED": ThrottledError,
     "TOKEN_AFM_NOT_AUTHORIZED": ConfigurationError,
     "TOKEN_AFM_NOT_FOUND": ConfigurationError,
     "TOKEN_AFM_NOT_REGISTERED": ConfigurationError,
@@ -62,3 +62,15 @@ def test_limits_wait_until_the_next_greek_day_or_month() -> None:
 def test_unknown_code_is_transient_and_named() -> None:
     error = error_for("RG_WS_PUBLIC_SOMETHING_NEW", "νέο", NOW)
     assert isinstance(error, TransientError) and "unknown error code SOMETHING_NEW" in error.message
+
+
+@pytest.mark.parametrize(
+    "code", ["AFM_CALLED_BY_BLOCKED", "TOKEN_AFM_BLOCKED", "FAILURES_TOLERATED_EXCEEDED"]
+)
+def test_blocked_and_too_many_failures_wait_hours_as_configured(code: str) -> None:
+    """AADE: *_BLOCKED is temporary, FAILURES_TOLERATED_EXCEEDED means "a few hours"."""
+    default = error_for(code, None, NOW)
+    assert isinstance(default, ThrottledError) and default.retry_after == 3 * 3600
+    assert "try again in a few hours" in default.message
+    longer = error_for(code, None, NOW, timedelta(hours=6))
+    assert isinstance(longer, ThrottledError) and longer.retry_after == 6 * 3600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 from lxml import etree
@@ -15,7 +17,7 @@ from gateway.errors import (
     ThrottledError,
     TransientError,
 )
-from gateway.plugin_api import Event
+from gateway.plugin_api import Event, PluginContext
 from plugins.taxis.connector import TaxisConnector
 from tests.plugins.taxis.support import (
     SERVICE,
@@ -26,6 +28,7 @@ from tests.plugins.taxis.support import (
     business_reply,
     context,
     error_reply,
+    reply,
 )
 
 SOAP = {"Content-Type": "application/soap+xml; charset=utf-8"}
@@ -137,12 +140,10 @@ FAULT = (
         (
             httpx.Response(
                 200,
-                text=business_reply().replace(
-                    "<basic_rec>", "<basic_rec><unexpected>1</unexpected>"
-                ),
+                text=business_reply().replace("<basic_rec>", "<basic_rec><afm>not closed"),
                 headers=SOAP,
             ),
-            "does not fit the contract",
+            "invalid XML",
         ),
     ],
 )
@@ -198,3 +199,85 @@ async def test_health_uses_version_info(respx_mock, connector) -> None:  # type:
     assert health.ok and "Release: 4.0.0" in health.detail
     assert b"rgWsPublic2VersionInfo" in respx_mock.calls.last.request.content
     assert b"rgWsPublic2AfmMethod" not in respx_mock.calls.last.request.content
+
+
+async def test_elements_the_wsdl_does_not_name_are_ignored_and_logged_once(
+    respx_mock, connector, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """AADE adding a field must not fail every look-up: parse leniently, validate what is needed."""
+    newer = (
+        business_reply()
+        .replace("<basic_rec>", "<basic_rec><ekpt_flag>1</ekpt_flag>")
+        .replace("</firm_act_tab>", "</firm_act_tab><new_block><x>1</x></new_block>")
+        .replace("<firm_act_kind>", "<firm_act_note>νέο</firm_act_note><firm_act_kind>")
+    )
+    respx_mock.post(URL).mock(return_value=httpx.Response(200, text=newer, headers=SOAP))
+    caplog.set_level("WARNING")
+    first = await connector.check("090165560")
+    assert first["name"] == "ΚΑΦΕΝΕΙΟ Η ΠΛΑΤΕΙΑ ΙΚΕ" and first["eligible"] is True
+    assert first["kad"] == [
+        {"code": "56301000", "description": "ΥΠΗΡΕΣΙΕΣ ΚΑΦΕΝΕΙΟΥ", "kind": "main"}
+    ]
+    warned = [r.getMessage() for r in caplog.records if "does not name" in r.getMessage()]
+    assert len(warned) == 3 and any("basic_rec/ekpt_flag" in w for w in warned)
+    await connector.check("094259216")
+    assert len([r for r in caplog.records if "does not name" in r.getMessage()]) == 3  # once
+
+
+async def test_the_live_error_answer_is_understood(respx_mock, connector) -> None:  # type: ignore[no-untyped-def]
+    """Every child of basic_rec and afm_called_by_rec nil, and no firm_act_tab at all."""
+    nil = "".join
+    live = reply(
+        "<call_seq_id>8</call_seq_id><error_rec><error_code>RG_WS_PUBLIC_TAXPAYER_NF</error_code>"
+        "<error_descr>Ο ΑΦΜ δεν βρέθηκε</error_descr></error_rec><afm_called_by_rec>"
+        + nil(f'<{n} xsi:nil="true"/>' for n in ("token_username", "token_afm", "as_on_date"))
+        + "</afm_called_by_rec><basic_rec>"
+        + nil(
+            f'<{n} xsi:nil="true"/>' for n in ("afm", "deactivation_flag", "onomasia", "stop_date")
+        )
+        + "</basic_rec>"
+    )
+    assert "firm_act_tab" not in live
+    respx_mock.post(URL).mock(return_value=httpx.Response(200, text=live, headers=SOAP))
+    with pytest.raises(NotFoundError, match="TAXPAYER_NF"):
+        await connector.check("090165560")
+
+
+@pytest.mark.parametrize(
+    ("service", "port"),
+    [("RgWsPublic2Service", "RgWsPublic2ServicePort"), ("RgWsPublic2", "RgWsPublic2Port")],
+)
+async def test_any_service_and_port_names_in_the_wsdl_work_unchanged(
+    respx_mock, tmp_path, service: str, port: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The real WSDL (its own service, port, port type and binding names) drops into contracts/."""
+    import shutil
+
+    from gateway.contracts import contracts_dir
+    from plugins.taxis.settings import TaxisSettings
+
+    copy = tmp_path / "contracts"
+    shutil.copytree(contracts_dir(), copy)
+    wsdl = copy / "taxis" / "RgWsPublic2.wsdl"
+    text = wsdl.read_text(encoding="utf-8")
+    for shipped, renamed in [
+        ('name="RgWsPublic2ServiceInterface"', f'name="{port}Type"'),
+        ('type="srvc:RgWsPublic2ServiceInterface"', f'type="srvc:{port}Type"'),
+        ('name="RgWsPublic2ServicePortBinding"', f'name="{port}Binding"'),
+        ('binding="srvc:RgWsPublic2ServicePortBinding"', f'binding="srvc:{port}Binding"'),
+        ('<service name="RgWsPublic2Service">', f'<service name="{service}">'),
+        ('<port name="RgWsPublic2ServicePort"', f'<port name="{port}"'),
+    ]:
+        assert shipped in text
+        text = text.replace(shipped, renamed)
+    wsdl.write_text(text, encoding="utf-8")
+    settings = context().settings
+    assert isinstance(settings, TaxisSettings)
+    made = TaxisConnector(PluginContext("taxis", settings, copy, logging.getLogger("test.taxis")))
+    try:
+        respx_mock.post(URL).mock(
+            return_value=httpx.Response(200, text=business_reply(), headers=SOAP)
+        )
+        assert (await made.check("090165560"))["name"] == "ΚΑΦΕΝΕΙΟ Η ΠΛΑΤΕΙΑ ΙΚΕ"
+    finally:
+        await made.aclose()

@@ -13,7 +13,9 @@ from mocks.taxis import (
     CAFE,
     CLOSED_TAVERN,
     ERROR_AFMS,
+    NEWER_SCHEMA_CAFE,
     SOFTWARE,
+    STOPPED_CAFE,
     WAREHOUSE,
     FakeRgWsPublic2,
     afm_with_check,
@@ -77,6 +79,8 @@ async def lookup(portal, afm: str):  # type: ignore[no-untyped-def]
         (SOFTWARE.afm, False),
         (BAKERY_SECONDARY.afm, False),
         (CLOSED_TAVERN.afm, False),
+        (STOPPED_CAFE.afm, False),  # active ΑΦΜ, but a stop_date and ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ
+        (NEWER_SCHEMA_CAFE.afm, True),  # answered with elements the WSDL does not name
     ],
 )
 async def test_fee_exemption_gets_its_verdict(portal, receiver, afm: str, eligible: bool) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,9 @@ CLIENT = Client(
     str(contracts_dir() / "taxis" / "RgWsPublic2.wsdl"),
     settings=Settings(strict=True, forbid_dtd=True),
 )
-OPERATION = CLIENT.wsdl.bindings[f"{{{SERVICE}}}RgWsPublic2PortBinding"].get("rgWsPublic2AfmMethod")
+OPERATION = CLIENT.wsdl.bindings[f"{{{SERVICE}}}RgWsPublic2ServicePortBinding"].get(
+    "rgWsPublic2AfmMethod"
+)
 RULE = AffectedList.build("sample", "1", ["56.30", "05.20"])
 
 
@@ -50,6 +52,7 @@ def test_every_field_we_keep() -> None:
         "commercial_title": None,
         "active": True,
         "stop_date": None,
+        "firm_flag": None,
         "kad": [
             {"code": "05200000", "description": "ΑΠΟΘΗΚΕΥΣΗ", "kind": "main"},
             {"code": "56301000", "description": "Δ", "kind": "secondary"},

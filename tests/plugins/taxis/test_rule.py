@@ -94,3 +94,18 @@ def test_no_activities_at_all() -> None:
     assert not verdict.eligible and verdict.reasons == [
         "the registry lists no main ΚΑΔ for this business"
     ]
+
+
+def test_a_business_that_stopped_trading_is_not_eligible() -> None:
+    """Its ΑΦΜ stays active (deactivation_flag 1), but it shows a stop_date (domain §1)."""
+    verdict = judge(True, [cafe()], RULE, stop_date="2024-06-30")
+    assert not verdict.eligible
+    assert verdict.reasons == [
+        "the business stopped trading on 2024-06-30 (stop_date); it is not eligible"
+    ]
+
+
+def test_a_former_professional_is_not_eligible() -> None:
+    verdict = judge(True, [cafe()], RULE, firm_flag="πρωην  επιτηδευματιας".upper())
+    assert not verdict.eligible and "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ" in verdict.reasons[0]
+    assert judge(True, [cafe()], RULE, firm_flag="ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ").eligible

@@ -175,11 +175,14 @@ async def timeline(
                     (_finished(delivery) or "", f"protocol number {stamp} ({result['registry']})")
                 )
             elif delivery["plugin"] == "taxis":
-                verdict = "ELIGIBLE" if result.get("eligible") else "not eligible"
+                verdict = {"eligible": "ELIGIBLE", "needs_review": "NEEDS REVIEW"}.get(
+                    str(result.get("verdict")), "not eligible"
+                )
                 steps.append(
                     (
                         _finished(delivery) or "",
-                        f"fee exemption: {result.get('name')} {verdict}; {result.get('reasons', [''])[0]}",
+                        f"fee exemption: {result.get('name')} {verdict}; "
+                        + "; ".join(result.get("reasons", [])),
                     )
                 )
             elif delivery["plugin"] == "genesis" and "receipt_number" in result:

@@ -178,8 +178,14 @@ def _checked_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
         "business_name": data["name"],
         "afm": data["afm"],
         "eligible": bool(data["eligible"]),
+        "verdict": str(data.get("verdict") or ("eligible" if data["eligible"] else "not_eligible")),
         "active": bool(data.get("active", True)),
         "reasons": list(data.get("reasons") or []),
+        # the codes, worded by the template in the message's language; an event of the first
+        # contract has none, and its English reasons are shown as they are
+        "reason_codes": [dict(r) for r in data.get("reason_codes") or [] if isinstance(r, dict)],
+        "period": dict(data.get("period") or {}),
+        "decision": data.get("decision") or "",
         "main_kad": [f"{_kad(k['code'])} {k.get('description', '')}".strip() for k in main],
         "rule": data.get("rule", ""),
     }

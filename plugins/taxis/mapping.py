@@ -6,9 +6,13 @@ judged afresh against the list in force each time.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plugins.taxis.rule import KINDS, Activity, AffectedList, judge, kad_code
+
+ATHENS = ZoneInfo("Europe/Athens")
 
 
 def _text(value: Any) -> str | None:
@@ -45,16 +49,35 @@ def registry_data(record: Any) -> dict[str, Any]:
     }
 
 
-def verdict(data: dict[str, Any], rule: AffectedList) -> dict[str, Any]:
-    """The result shape of the issue: for the delivery, the derived event and the look-up alike."""
+def verdict(data: dict[str, Any], rule: AffectedList, today: date | None = None) -> dict[str, Any]:
+    """The result: for the delivery, the derived event and the look-up alike.
+
+    `verdict` is eligible, not_eligible or needs_review; `reason_codes` say why as codes with
+    their facts (the e-mail words them in the citizen's language); `reasons` are the same in
+    English; `eligible` stays for readers of the first contract.
+    """
     activities = [Activity(k["code"], k["description"], k["kind"]) for k in data["kad"]]
-    judged = judge(data["active"], activities, rule, data.get("stop_date"), data.get("firm_flag"))
-    return {
+    judged = judge(
+        data["active"],
+        activities,
+        rule,
+        data.get("stop_date"),
+        data.get("firm_flag"),
+        today or datetime.now(ATHENS).date(),
+    )
+    result: dict[str, Any] = {
         "afm": data["afm"],
         "name": data["name"],
         "active": data["active"],
         "kad": data["kad"],
         "eligible": judged.eligible,
+        "verdict": judged.verdict,
         "reasons": judged.reasons,
+        "reason_codes": [cause.as_json() for cause in judged.causes],
         "rule": judged.rule,
     }
+    if rule.decision:
+        result["decision"] = rule.decision
+    if rule.period:
+        result["period"] = rule.period
+    return result

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -33,6 +35,16 @@ class TaxisSettings(PluginSettings):
         "", description="which decision the list comes from; recorded in every verdict"
     )
     accept_secondary: bool = Field(False, description="a secondary ΚΑΔ on the list also qualifies")
+    decision_id: str | None = Field(
+        None, description="the council decision the rule comes from (e.g. 43/2020)"
+    )
+    period_from: date | None = Field(None, description="the decision's period: first day")
+    period_to: date | None = Field(None, description="the decision's period: last day")
+    beyond_registry_window: Literal["judge_today", "refer"] = Field(
+        "judge_today",
+        description="a period older than AADE's 3-year window: judge on today's data and say so, "
+        "or refer the request to a clerk (needs_review)",
+    )
     blocked_wait_hours: float = Field(
         3.0,
         gt=0,
@@ -84,22 +96,37 @@ class TaxisSettings(PluginSettings):
         return self
 
     def rule(self) -> AffectedList:
-        """The list in force, from the inline keys or the list file."""
+        """The rule in force, from the inline keys or the list file (whose own keys win)."""
         if not self.affected_kad_file:
             return AffectedList.build(
                 self.affected_kad_name,
                 self.affected_kad_version,
                 self.affected_kad,
                 self.accept_secondary,
+                decision=self.decision_id,
+                period_from=self.period_from,
+                period_to=self.period_to,
+                beyond_window=self.beyond_registry_window,
             )
         path = Path(self.affected_kad_file)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+            period_from, period_to = (
+                _day(data[key], key) if key in data else default
+                for key, default in (
+                    ("period_from", self.period_from),
+                    ("period_to", self.period_to),
+                )
+            )
             return AffectedList.build(
                 str(data["name"]),
                 str(data["version"]),
                 [str(c) for c in data["codes"]],
                 bool(data.get("accept_secondary", self.accept_secondary)),
+                decision=str(data["decision"]) if "decision" in data else self.decision_id,
+                period_from=period_from,
+                period_to=period_to,
+                beyond_window=str(data.get("beyond_registry_window", self.beyond_registry_window)),
             )
         except FileNotFoundError:
             raise ValueError(f"affected_kad_file {path} does not exist") from None
@@ -107,3 +134,13 @@ class TaxisSettings(PluginSettings):
             raise ValueError(
                 f"affected_kad_file {path} is not a list file (name, version, codes): {exc}"
             ) from None
+
+
+def _day(value: object, key: str) -> date:
+    """A TOML date, or its ISO text."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{key} must be a date (YYYY-MM-DD), not {value!r}") from None

@@ -87,10 +87,16 @@ def test_receipt_amounts_to_the_cent(locale: str, amount: str, shown: str) -> No
 @pytest.mark.parametrize("locale", ["el", "en"])
 @pytest.mark.parametrize("eligible", [True, False])
 def test_verdict_and_its_reasons(locale: str, eligible: bool) -> None:
+    """An event of the first contract (eligible and English reasons, no codes) still reads well."""
     reasons = ["main ΚΑΔ 56.30.10.00 is covered by 56.30", "the list is ΑΔΣ 43/2020"]
-    ((template, message),) = rendered(
-        "business.checked", locale, eligible=eligible, reasons=reasons
-    )
+    event = example("business.checked", data={"locale": locale})
+    for key in ("verdict", "reason_codes", "decision", "period"):
+        event["data"].pop(key)
+    event["data"].update(eligible=eligible, reasons=reasons)
+    ((template, message),) = [
+        (m.template, RENDERER.render(m))
+        for m in outgoing(Event.from_envelope(event), SETTINGS.departments)
+    ]
     assert template == "business_checked"
     verdict = {
         ("el", True): "δικαιούται απαλλαγή",
@@ -123,8 +129,69 @@ def test_every_template_exists_in_both_languages() -> None:
             "request_completed_staff.j2",
             "payment_recorded.j2",
             "business_checked.j2",
+            "reasons.j2",  # the fee-exemption reasons, imported by business_checked.j2
         }
     )
+
+
+CODES = [
+    {"code": "KAD_NOT_LISTED", "kad": "62.01.00.00", "description": "ΠΡΟΓΡΑΜΜΑΤΙΣΜΟΣ", "rule": "L 1"},
+    {"code": "SECONDARY_ONLY", "kind": "secondary", "kad": "56.30.10.00", "description": "ΚΑΦΕ", "entry": "56.30", "rule": "L 1"},
+    {"code": "DEACTIVATED", "stop_date": "2021-03-31"},
+    {"code": "DEACTIVATED"},
+    {"code": "STOPPED_BEFORE_PERIOD", "stop_date": "2024-05-01"},
+    {"code": "FORMER_PROFESSIONAL"},
+    {"code": "NO_MAIN_KAD"},
+    {"code": "PERIOD_BEYOND_REGISTRY_WINDOW", "period_from": "2020-03-14", "action": "referred to a clerk"},
+]  # fmt: skip
+WORDED = {
+    "el": [
+        "ο κύριος ΚΑΔ 62.01.00.00 (ΠΡΟΓΡΑΜΜΑΤΙΣΜΟΣ) δεν περιλαμβάνεται στον κατάλογο L 1",
+        "ο δευτερεύων ΚΑΔ 56.30.10.00 (ΚΑΦΕ) περιλαμβάνεται στον κατάλογο L 1, αλλά η απόφαση λαμβάνει υπόψη μόνο τον κύριο ΚΑΔ",
+        "ο ΑΦΜ είναι απενεργοποιημένος από 2021-03-31",
+        "ο ΑΦΜ είναι απενεργοποιημένος·",
+        "η επιχείρηση διέκοψε τη δραστηριότητά της στις 2024-05-01, πριν ή μέσα στην περίοδο της απόφασης",
+        "το μητρώο χαρακτηρίζει την επιχείρηση ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑ",
+        "το μητρώο δεν αναφέρει κύριο ΚΑΔ για την επιχείρηση",
+        "η περίοδος της απόφασης αρχίζει στις 2020-03-14, νωρίτερα από όσο φτάνει το μητρώο της ΑΑΔΕ (3 έτη)· η αίτηση παραπέμπεται σε υπάλληλο",
+    ],
+    "en": [
+        "main ΚΑΔ 62.01.00.00 (ΠΡΟΓΡΑΜΜΑΤΙΣΜΟΣ) is not on the list L 1",
+        "secondary ΚΑΔ 56.30.10.00 (ΚΑΦΕ) is on the list L 1, but the decision counts the main ΚΑΔ only",
+        "the ΑΦΜ is deactivated since 2021-03-31",
+        "the ΑΦΜ is deactivated;",
+        "the business stopped trading on 2024-05-01, before or within the decision's period",
+        "the registry lists the business as a former professional (ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ)",
+        "the registry lists no main ΚΑΔ for this business",
+        "the decision's period starts 2020-03-14, earlier than AADE's registry reaches back (3 years); the application goes to a clerk",
+    ],
+}  # fmt: skip
+OUTCOME = {
+    ("el", "eligible"): "δικαιούται απαλλαγή",
+    ("el", "not_eligible"): "δεν δικαιούται απαλλαγή",
+    ("el", "needs_review"): "εξετάζεται από υπάλληλο",
+    ("en", "eligible"): ": eligible for",
+    ("en", "not_eligible"): "not eligible",
+    ("en", "needs_review"): "a clerk decides",
+}
+
+
+@pytest.mark.parametrize("locale", ["el", "en"])
+@pytest.mark.parametrize("verdict", ["eligible", "not_eligible", "needs_review"])
+def test_reason_codes_are_worded_in_the_citizens_language(locale: str, verdict: str) -> None:
+    """A Greek e-mail gives its reasons in Greek: the codes are worded by the templates."""
+    ((_t, message),) = rendered(
+        "business.checked",
+        locale,
+        verdict=verdict,
+        eligible=verdict == "eligible",
+        reason_codes=CODES,
+    )
+    assert OUTCOME[(locale, verdict)] in message.subject
+    everywhere(message, *WORDED[locale])
+    assert "2024-03-14" in message.text  # the decision's period
+    if locale == "el":
+        assert "is not on the list" not in message.text  # no English in a Greek e-mail
 
 
 def test_a_missing_fact_is_an_error_not_a_blank() -> None:

@@ -101,7 +101,7 @@ def test_a_business_that_stopped_trading_is_not_eligible() -> None:
     verdict = judge(True, [cafe()], RULE, stop_date="2024-06-30")
     assert not verdict.eligible
     assert verdict.reasons == [
-        "the business stopped trading on 2024-06-30 (stop_date); it is not eligible"
+        "the business stopped trading on 2024-06-30, before or within the decision's period"
     ]
 
 
@@ -109,3 +109,95 @@ def test_a_former_professional_is_not_eligible() -> None:
     verdict = judge(True, [cafe()], RULE, firm_flag="πρωην  επιτηδευματιας".upper())
     assert not verdict.eligible and "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ" in verdict.reasons[0]
     assert judge(True, [cafe()], RULE, firm_flag="ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ").eligible
+
+
+# -- the rule as a decision: its period, AADE's 3-year window, structured reasons -------
+
+from datetime import date  # noqa: E402
+
+TODAY = date(2026, 11, 23)
+DECISION = AffectedList.build(
+    "affected", "1", ["56.30"], decision="12/2025", period_from=date(2025, 3, 1),
+    period_to=date(2025, 6, 30),
+)  # fmt: skip
+
+
+def codes(verdict) -> list[str]:  # type: ignore[no-untyped-def]
+    return [cause.code for cause in verdict.causes]
+
+
+def test_verdict_with_reason_codes_and_their_facts() -> None:
+    listed = judge(True, [cafe()], DECISION, today=TODAY)
+    assert (listed.verdict, codes(listed)) == ("eligible", ["KAD_LISTED"])
+    assert listed.causes[0].as_json() == {
+        "code": "KAD_LISTED", "kind": "main", "kad": "56.30.10.00",
+        "description": "ΥΠΗΡΕΣΙΕΣ ΚΑΦΕΝΕΙΟΥ", "entry": "56.30", "rule": "affected 1 (decision 12/2025)",
+    }  # fmt: skip
+    other = Activity("62010000", "ΠΡΟΓΡΑΜΜΑΤΙΣΜΟΣ", "main")
+    assert codes(judge(True, [other], DECISION, today=TODAY)) == ["KAD_NOT_LISTED"]
+    assert codes(judge(True, [other, cafe("secondary")], DECISION, today=TODAY)) == [
+        "KAD_NOT_LISTED", "SECONDARY_ONLY",
+    ]  # fmt: skip
+    assert codes(judge(False, [cafe()], DECISION, today=TODAY)) == ["DEACTIVATED"]
+    assert codes(judge(True, [], DECISION, today=TODAY)) == ["NO_MAIN_KAD"]
+
+
+@pytest.mark.parametrize(
+    ("stop_date", "verdict", "code"),
+    [
+        ("2024-12-31", "not_eligible", "STOPPED_BEFORE_PERIOD"),  # before the period
+        ("2025-05-15", "not_eligible", "STOPPED_BEFORE_PERIOD"),  # within it
+        ("2025-06-30", "not_eligible", "STOPPED_BEFORE_PERIOD"),  # on its last day
+        ("2025-09-01", "eligible", "KAD_LISTED"),  # traded through the whole period
+    ],
+)
+def test_stop_date_against_the_decisions_period(stop_date: str, verdict: str, code: str) -> None:
+    judged = judge(True, [cafe()], DECISION, stop_date=stop_date, today=TODAY)
+    assert (judged.verdict, codes(judged)[0]) == (verdict, code)
+
+
+def test_a_former_professional_who_traded_through_the_period_is_judged_on_its_kad() -> None:
+    """The flag says today; a stop_date after the period says it was trading then."""
+    flag = "ΠΡΩΗΝ ΕΠΙΤΗΔΕΥΜΑΤΙΑΣ"
+    assert codes(judge(True, [cafe()], DECISION, firm_flag=flag, today=TODAY)) == [
+        "FORMER_PROFESSIONAL"
+    ]
+    later = judge(True, [cafe()], DECISION, "2025-09-01", flag, TODAY)
+    assert later.verdict == "eligible"
+
+
+@pytest.mark.parametrize(
+    ("beyond", "verdict", "words"),
+    [
+        ("judge_today", "eligible", "judged on today's registry data"),
+        ("refer", "needs_review", "referred to a clerk"),
+    ],
+)
+def test_a_period_older_than_aades_window(beyond: str, verdict: str, words: str) -> None:
+    old = AffectedList.build(
+        "affected", "1", ["56.30"], decision="43/2020", period_from=date(2020, 3, 14),
+        period_to=date(2020, 6, 30), beyond_window=beyond,
+    )  # fmt: skip
+    judged = judge(True, [cafe()], old, today=TODAY)
+    assert judged.verdict == verdict
+    assert codes(judged) == ["KAD_LISTED", "PERIOD_BEYOND_REGISTRY_WINDOW"]
+    assert judged.causes[1].facts == {
+        "period_from": "2020-03-14",
+        "action": words,
+    }
+    assert words in judged.reasons[1]
+    # three years back is still inside the window
+    recent = AffectedList.build("a", "1", ["56.30"], period_from=date(2023, 11, 23))
+    assert codes(judge(True, [cafe()], recent, today=TODAY)) == ["KAD_LISTED"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"beyond_window": "ask_the_mayor"}, "beyond_registry_window must be one of"),
+        ({"period_from": date(2025, 6, 1), "period_to": date(2025, 1, 1)}, "ends (2025-01-01) before it starts"),
+    ],
+)  # fmt: skip
+def test_a_rule_that_cannot_be(changes: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        AffectedList.build("a", "1", ["56.30"], **changes)

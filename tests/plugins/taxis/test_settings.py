@@ -67,5 +67,47 @@ def test_the_shipped_sample_list() -> None:
         {**BASE, "affected_kad_file": "taxis-affected-kad.sample.toml"},
         context={"config_dir": ROOT},
     )
-    assert settings.rule().label == "sample-affected-kad SAMPLE-2020-1"
+    assert settings.rule().label == "sample-affected-kad SAMPLE-2020-1 (decision 43/2020)"
     assert "SAMPLE, NOT AN OFFICIAL LIST" in (ROOT / "taxis-affected-kad.sample.toml").read_text()
+
+
+def test_the_decision_inline_and_in_the_list_file(tmp_path: Path) -> None:
+    inline = TaxisSettings.model_validate(
+        {**BASE, "affected_kad": ["56.30"], "affected_kad_version": "1", "decision_id": "12/2025",
+         "period_from": "2025-03-01", "period_to": "2025-06-30", "beyond_registry_window": "refer"}
+    ).rule()  # fmt: skip
+    assert (inline.decision, inline.period, inline.beyond_window) == (
+        "12/2025", {"from": "2025-03-01", "to": "2025-06-30"}, "refer",
+    )  # fmt: skip
+    (tmp_path / "list.toml").write_text(
+        'name = "d"\nversion = "2"\ncodes = ["56.30"]\ndecision = "43/2020"\n'
+        'period_from = 2020-03-14\nperiod_to = "2020-06-30"\n'
+    )
+    from_file = TaxisSettings.model_validate(
+        {**BASE, "affected_kad_file": str(tmp_path / "list.toml"), "decision_id": "ignored"}
+    ).rule()
+    assert (from_file.decision, from_file.period) == (
+        "43/2020", {"from": "2020-03-14", "to": "2020-06-30"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('period_from = "14/03/2020"', "period_from must be a date"),
+        ('beyond_registry_window = "maybe"', "beyond_registry_window must be one of"),
+        ("period_from = 2020-07-01\nperiod_to = 2020-06-30", "before it starts"),
+    ],
+)
+def test_a_bad_decision_in_the_list_file(tmp_path: Path, lines: str, message: str) -> None:
+    (tmp_path / "list.toml").write_text(f'name = "d"\nversion = "2"\ncodes = ["56.30"]\n{lines}\n')
+    with pytest.raises(ValidationError, match=message):
+        TaxisSettings.model_validate({**BASE, "affected_kad_file": str(tmp_path / "list.toml")})
+
+
+def test_a_bad_decision_inline() -> None:
+    with pytest.raises(ValidationError, match="beyond_registry_window"):
+        TaxisSettings.model_validate(
+            {**BASE, "affected_kad": ["56.30"], "affected_kad_version": "1",
+             "beyond_registry_window": "maybe"}
+        )  # fmt: skip

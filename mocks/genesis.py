@@ -1,8 +1,10 @@
 """A mock of the GENESIS back office, speaking our contract (contracts/genesis/genesis.wsdl).
 
 It keeps taxpayers, confirmed debts and receipts. Posting a receipt twice for
-one payment id returns the first receipt; paying a debt reduces it; an RF
-code it does not know, or more than is owed, is refused with a SOAP Fault
+one payment id returns the first receipt. One RF may cover several debts (a
+grouped notice): a payment is applied to them oldest due first, in part where
+it does not cover one, and the receipt says what it applied. An RF code it
+does not know, or more than the RF's debts, is refused with a SOAP Fault
 whose detail names the error code.
 """
 
@@ -28,6 +30,7 @@ CENT = Decimal("0.01")
 
 @dataclass
 class Debt:
+    debt_id: str
     afm: str
     category: str
     description: str
@@ -46,6 +49,8 @@ class Receipt:
     payer_afm: str
     payer_name: str
     channel: str | None
+    applied: list[tuple[str, str, Decimal, bool]]  # category, description, amount, settled
+    provider: dict[str, str]
 
 
 def _envelope(body: str) -> str:
@@ -68,6 +73,7 @@ class FakeGenesis(MockBackend):
         self.path = path
         self.wsdl = (contracts_dir() / "genesis" / "genesis.wsdl").read_text(encoding="utf-8")
         self.debts: dict[str, Debt] = {}
+        self.debt_ids = 0
         self.receipts: dict[str, Receipt] = {}
         self.contacts: dict[str, dict[str, str | None]] = {}
         self.posts = 0
@@ -96,6 +102,16 @@ class FakeGenesis(MockBackend):
         self.add_debt(
             "094259216", "TAP", "Τέλος Ακίνητης Περιουσίας 2025 (υπόλοιπο)", Decimal("12.05")
         )
+        # a grouped notice: one RF for two debts, the older due first
+        grouped = rf_for("0000094014298")
+        self.add_debt(
+            "094014298", "CLEANING_LIGHTING", "Τέλη καθαριότητας Α' εξάμηνο", Decimal("40.00"),
+            rf=grouped, due="2026-06-30",
+        )  # fmt: skip
+        self.add_debt(
+            "094014298", "CLEANING_LIGHTING", "Τέλη καθαριότητας Β' εξάμηνο", Decimal("40.00"),
+            rf=grouped, due="2026-12-31",
+        )  # fmt: skip
 
     def add_debt(
         self,
@@ -106,9 +122,17 @@ class FakeGenesis(MockBackend):
         rf: str | None = None,
         due: str = "2026-12-31",
     ) -> str:
-        code = rf or rf_for(f"{len(self.debts) + 1:04d}{afm}")
-        self.debts[code] = Debt(afm, category, description, amount.quantize(CENT), code, due)
+        self.debt_ids += 1
+        code = rf or rf_for(f"{self.debt_ids:04d}{afm}")
+        debt_id = f"D{self.debt_ids:05d}"
+        self.debts[debt_id] = Debt(
+            debt_id, afm, category, description, amount.quantize(CENT), code, due
+        )
         return code
+
+    def owed(self, rf: str) -> Decimal:
+        """What the debts under one RF still owe."""
+        return sum((d.amount for d in self.debts.values() if d.rf_code == rf), Decimal("0"))
 
     def setup_routes(self, app: web.Application) -> None:
         app.router.add_get(self.path, self._wsdl)
@@ -117,13 +141,24 @@ class FakeGenesis(MockBackend):
     def state(self) -> dict[str, Any]:
         return {
             "debts": [{**asdict(d), "amount": str(d.amount)} for d in self.debts.values()],
-            "receipts": [{**asdict(r), "amount": str(r.amount)} for r in self.receipts.values()],
+            "receipts": [
+                {
+                    **asdict(r),
+                    "amount": str(r.amount),
+                    "applied": [
+                        {"category": c, "description": d, "amount": str(a), "settled": s}
+                        for c, d, a, s in r.applied
+                    ],
+                }
+                for r in self.receipts.values()
+            ],
             "contacts": self.contacts,
             "posts": self.posts,
         }
 
     def reset_state(self) -> None:
         self.debts.clear()
+        self.debt_ids = 0
         self.receipts.clear()
         self.contacts.clear()
         self.posts = 0
@@ -177,10 +212,17 @@ class FakeGenesis(MockBackend):
 
     @staticmethod
     def _receipt_xml(receipt: Receipt) -> str:
+        applied = "".join(
+            f"<g:Applied><g:Category>{escape(category)}</g:Category>"
+            f"<g:Description>{escape(description)}</g:Description><g:Amount>{amount}</g:Amount>"
+            f"<g:Settled>{'true' if settled else 'false'}</g:Settled></g:Applied>"
+            for category, description, amount, settled in receipt.applied
+        )
         return (
             f"<g:Receipt><g:ReceiptNumber>{escape(receipt.receipt_number)}</g:ReceiptNumber>"
             f"<g:PaymentId>{escape(receipt.payment_id)}</g:PaymentId><g:RfCode>{receipt.rf_code}</g:RfCode>"
-            f"<g:Amount>{receipt.amount}</g:Amount><g:PostedAt>{receipt.posted_at}</g:PostedAt></g:Receipt>"
+            f"<g:Amount>{receipt.amount}</g:Amount><g:PostedAt>{receipt.posted_at}</g:PostedAt>"
+            f"{applied}</g:Receipt>"
         )
 
     def _post(self, fields: dict[str, str]) -> web.Response:
@@ -205,25 +247,37 @@ class FakeGenesis(MockBackend):
             return self._answer(
                 "PostReceiptResponse", self._receipt_xml(first) + "<g:Duplicate>true</g:Duplicate>"
             )
-        debt = self.debts.get(rf)
-        if debt is None:
+        covered = sorted(
+            (d for d in self.debts.values() if d.rf_code == rf),
+            key=lambda d: (d.due_date, d.debt_id),
+        )
+        if not covered:
             return self._soap(
                 fault(
                     "UNKNOWN_RF", f"Ο κωδικός πληρωμής {rf} δεν αντιστοιχεί σε βεβαιωμένη οφειλή"
                 ),
                 500,
             )
-        if amount <= 0 or amount > debt.amount:
+        owed = sum((d.amount for d in covered), Decimal("0"))
+        if amount <= 0 or amount > owed:
             return self._soap(
                 fault(
                     "AMOUNT_MISMATCH",
-                    f"Το ποσό {amount} δεν αντιστοιχεί στην οφειλή {rf} (υπόλοιπο {debt.amount})",
+                    f"Το ποσό {amount} δεν αντιστοιχεί στην οφειλή {rf} (υπόλοιπο {owed})",
                 ),
                 500,
             )
-        debt.amount -= amount
-        if debt.amount == 0:
-            del self.debts[rf]
+        left = amount
+        applied: list[tuple[str, str, Decimal, bool]] = []
+        for debt in covered:  # oldest due first; the last one reached may be paid in part
+            if left == 0:
+                break
+            part = min(left, debt.amount)
+            debt.amount -= part
+            left -= part
+            applied.append((debt.category, debt.description, part, debt.amount == 0))
+            if debt.amount == 0:
+                del self.debts[debt.debt_id]
         self.posts += 1
         receipt = Receipt(
             f"ΓΡ-{date.today().year}-{self.posts:06d}",
@@ -234,6 +288,16 @@ class FakeGenesis(MockBackend):
             fields.get("PayerAfm", ""),
             fields.get("PayerName", ""),
             fields.get("Channel"),
+            applied,
+            {
+                key: fields[field]
+                for key, field in (
+                    ("provider", "Provider"),
+                    ("order_code", "ProviderOrderCode"),
+                    ("transaction_id", "ProviderTransactionId"),
+                )
+                if fields.get(field)
+            },
         )
         self.receipts[payment_id] = receipt
         return self._answer(

@@ -25,7 +25,13 @@ from gateway.plugin_api import (
     http_failures_as,
     normalize_afm,
 )
-from plugins.genesis.mapping import debts_result, receipt_request, receipt_result
+from plugins.genesis.mapping import (
+    channel,
+    debts_result,
+    payment_id,
+    receipt_request,
+    receipt_result,
+)
 from plugins.genesis.settings import GenesisSettings
 
 NS = "urn:gateway:genesis:v1"
@@ -52,11 +58,25 @@ class GenesisConnector:
     async def deliver(self, event: Event) -> DeliveryResult:
         data = event.data
         if event.type == "payment.completed":
-            answer = await self._soap(self.service.PostReceipt(**receipt_request(data)))
+            paid_by = channel(data)
+            if paid_by not in self.settings.post_channels:
+                # GENESIS takes these from elsewhere (DIAS: the bank's file); posting them
+                # too would count the payment twice. Reconciliation checks it arrived.
+                return DeliveryResult(
+                    result={
+                        "payment_id": payment_id(data, event.id),
+                        "posted": False,
+                        "channel": paid_by,
+                        "reason": f"{paid_by} payments are not in post_channels: "
+                        "GENESIS imports them itself",
+                    }
+                )
+            answer = await self._soap(self.service.PostReceipt(**receipt_request(data, event.id)))
             result = _readable(lambda: receipt_result(answer.Receipt))
-            derived = {**result, "payer": data["payer"]}
-            if "locale" in data:
-                derived["locale"] = data["locale"]
+            derived = {**result, "channel": paid_by}
+            for key in ("payer", "provider", "locale"):
+                if key in data:
+                    derived[key] = data[key]
             return DeliveryResult(
                 result={**result, "duplicate": bool(answer.Duplicate)},
                 emit=[Emit("payment.recorded", derived)],

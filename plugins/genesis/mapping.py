@@ -21,31 +21,66 @@ def money(value: Any) -> str:
     return str(Decimal(str(value)).quantize(CENT))
 
 
-def receipt_request(data: Mapping[str, Any]) -> dict[str, Any]:
+def channel(data: Mapping[str, Any]) -> str:
+    """The payment's channel; the portal's own card payments before channels were named."""
+    return str(data.get("channel") or "card")
+
+
+def payment_id(data: Mapping[str, Any], event_id: str) -> str:
+    """The idempotency key: the portal's payment id, or the event's for a DIAS payment without one."""
+    return str(data.get("payment_id") or event_id)
+
+
+def receipt_request(data: Mapping[str, Any], event_id: str = "") -> dict[str, Any]:
     """PostReceipt's arguments from payment.completed data; the payment id is the idempotency key."""
-    request = {
-        "PaymentId": data["payment_id"],
+    request: dict[str, Any] = {
+        "PaymentId": payment_id(data, event_id),
         "RfCode": normalize_rf(data["rf_code"]),
         "Amount": Decimal(data["amount"]),
-        "PayerAfm": data["payer"]["afm"],
-        "PayerName": data["payer"]["full_name"],
         "PaidAt": data["paid_at"],
+        "Channel": channel(data),
     }
-    if data.get("channel"):
-        request["Channel"] = data["channel"]
+    payer = data.get("payer") or {}
+    if payer.get("afm"):
+        request["PayerAfm"] = payer["afm"]
+    if payer.get("full_name"):
+        request["PayerName"] = payer["full_name"]
+    provider = data.get("provider") or {}
+    for key, field in (
+        ("name", "Provider"),
+        ("order_code", "ProviderOrderCode"),
+        ("transaction_id", "ProviderTransactionId"),
+    ):
+        if provider.get(key):
+            request[field] = provider[key]
     return request
 
 
 def receipt_result(receipt: Any) -> dict[str, Any]:
-    """The delivery result and the data of payment.recorded."""
+    """The delivery result and the data of payment.recorded, with what GENESIS applied it to."""
     posted = receipt.PostedAt
-    return {
+    result: dict[str, Any] = {
         "payment_id": str(receipt.PaymentId),
         "receipt_number": str(receipt.ReceiptNumber),
         "posted_at": posted.isoformat() if hasattr(posted, "isoformat") else str(posted),
         "amount": money(receipt.Amount),
         "rf_code": str(receipt.RfCode),
     }
+    applied = getattr(receipt, "Applied", None) or []
+    if applied:
+        result["applied"] = [
+            {
+                "category": str(item.Category),
+                "description": str(item.Description) if item.Description is not None else None,
+                "amount": money(item.Amount),
+                "settled": bool(item.Settled),
+            }
+            for item in applied
+        ]
+    unapplied = getattr(receipt, "Unapplied", None)
+    if unapplied is not None and Decimal(str(unapplied)) > 0:
+        result["unapplied"] = money(unapplied)
+    return result
 
 
 def debts_result(afm: str, debts: Iterable[Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from gateway.plugin_api import PluginSettings
@@ -17,3 +19,8 @@ class GenesisSettings(PluginSettings):
         True, description="pass the e-mail a citizen gives at login on to GENESIS"
     )
     debts_cache_ttl: float = Field(60.0, ge=0, description="seconds a debt look-up is reused")
+    post_channels: list[Literal["card", "dias", "iris", "bank_transfer"]] = Field(
+        ["card", "iris", "bank_transfer"],
+        description="the payment channels the plugin posts as receipts; GENESIS imports DIAS "
+        "payments from the bank's file itself, so posting them too would count them twice",
+    )

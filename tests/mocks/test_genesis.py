@@ -42,7 +42,7 @@ async def test_paying_reduces_the_debt_and_a_repeat_returns_the_first_receipt(mo
         "<g:Duplicate>false</g:Duplicate>" in first.text
         and "<g:Duplicate>true</g:Duplicate>" in again.text
     )
-    assert genesis.debts["RF18539007547034"].amount == 100
+    assert genesis.owed("RF18539007547034") == 100
     state = (await client.get(genesis.url + "/_mock/state")).json()
     assert state["posts"] == 1 and state["receipts"][0]["amount"] == "25.40"
 
@@ -80,7 +80,7 @@ async def test_wsdl_reset_and_injected_faults(mock) -> None:  # type: ignore[no-
     assert genesis.endpoint in (await client.get(genesis.endpoint)).text
     await client.post(genesis.endpoint, content=call("PostReceipt", **POST))
     await client.post(genesis.url + "/_mock/reset")
-    assert genesis.receipts == {} and genesis.debts["RF18539007547034"].amount == Decimal("125.40")
+    assert genesis.receipts == {} and genesis.owed("RF18539007547034") == Decimal("125.40")
     genesis.set_faults(fail_next=1)
     answer = await client.post(genesis.endpoint, content=call("VersionInfo"))
     assert answer.status_code == 500 and "UNAVAILABLE" in answer.text

@@ -49,3 +49,11 @@ def test_message_ids_are_stable_per_event_and_recipient() -> None:
     assert message_id("<>@ ", "a@b.gr", "d.gr").startswith("<event.")
     key = recipient_key("evt-1", "maria@example.gr")
     assert "maria" not in key and key == recipient_key("evt-1", "MARIA@example.gr")
+
+
+def test_a_receipt_without_a_payer_sends_nothing() -> None:
+    """A DIAS payment may come without a payer: its receipt e-mail goes only where there is an address."""
+    recorded = event("payment.recorded")
+    data = {k: v for k, v in recorded.data.items() if k != "payer"}
+    assert outgoing(type(recorded)(recorded.id, recorded.type, recorded.source, data), {}) == []
+    assert len(outgoing(recorded, {})) == 1

@@ -169,3 +169,86 @@ async def test_200_payments_under_30_percent_errors_make_200_receipts_to_the_cen
         )
     ).json()
     assert dead["items"] == []
+
+
+# -- payments as they arrive (domain §6) ------------------------------------------------
+
+
+def grouped_rf(genesis: FakeGenesis) -> str:
+    """The RF of the fixture's grouped notice: two debts of 40.00, the older due first."""
+    (rf,) = {d.rf_code for d in genesis.debts.values() if d.afm == "094014298"}
+    return rf
+
+
+async def test_a_card_payment_covers_part_of_a_grouped_notice_and_keeps_its_provider(
+    portal, genesis, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    rf = grouped_rf(genesis)
+    event = payment(rf, "50.00", "PAY-CARD-1")
+    event["data"]["provider"] = {"name": "viva", "order_code": "1272214778972604", "transaction_id": "b1a3-77", "status": "F"}  # fmt: skip
+    assert (await portal.post_event(event)).status_code == 202
+    (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+    assert delivery["state"] == "succeeded", delivery
+    assert delivery["result"]["applied"] == [
+        {"category": "CLEANING_LIGHTING", "description": "Τέλη καθαριότητας Α' εξάμηνο", "amount": "40.00", "settled": True},
+        {"category": "CLEANING_LIGHTING", "description": "Τέλη καθαριότητας Β' εξάμηνο", "amount": "10.00", "settled": False},
+    ]  # fmt: skip
+    assert genesis.owed(rf) == Decimal("30.00")
+    (receipt,) = [r for r in genesis.receipts.values() if r.payment_id == "PAY-CARD-1"]
+    assert receipt.provider == {"provider": "viva", "order_code": "1272214778972604", "transaction_id": "b1a3-77"}  # fmt: skip
+    recorded = (await portal.wait_settled(delivery["emitted"][0]))["data"]
+    assert recorded["channel"] == "card" and recorded["applied"][1]["amount"] == "10.00"
+    assert recorded["provider"]["order_code"] == "1272214778972604"
+
+
+async def test_a_dias_payment_is_not_posted_twice_genesis_imports_it(portal, genesis) -> None:  # type: ignore[no-untyped-def]
+    event = example("payment.completed", data={"channel": "dias"})
+    for key in ("payer", "payment_id", "locale"):
+        event["data"].pop(key)
+    assert (await portal.post_event(event)).status_code == 202
+    (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+    assert delivery["state"] == "succeeded" and delivery["emitted"] == []
+    assert delivery["result"]["posted"] is False and delivery["result"]["channel"] == "dias"
+    assert delivery["result"]["payment_id"] == event["id"]
+    assert genesis.receipts == {} and genesis.posts == 0
+
+
+async def test_where_dias_is_posted_a_payment_without_payer_is_recorded_without_one(
+    start_gateway, database_url, genesis, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    plugins = {
+        "genesis": section(genesis, post_channels=["card", "dias"]),
+        "webhook": {"url": receiver.url + "/events"},
+    }
+    portal, _app = await start_gateway(build_settings(database_url, plugins, ROUTES))
+    event = example("payment.completed", data={"channel": "dias"})
+    for key in ("payer", "payment_id"):
+        event["data"].pop(key)
+    await portal.post_event(event)
+    (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
+    assert delivery["state"] == "succeeded", delivery
+    recorded = (await portal.wait_settled(delivery["emitted"][0]))["data"]
+    assert "payer" not in recorded and recorded["payment_id"] == event["id"]
+    (receipt,) = genesis.receipts.values()
+    assert (receipt.payer_afm, receipt.channel) == ("", "dias")
+
+
+@pytest.mark.parametrize(
+    ("changes", "removed", "path"),
+    [
+        ({}, "payer", "data"),  # a card payment names its payer
+        ({}, "payment_id", "data"),
+        ({"channel": "dias"}, "rf_code", "data"),  # even DIAS carries the RF
+        ({"provider": {"order_code": "1"}}, None, "data.provider"),  # a provider has a name
+    ],
+)
+async def test_payments_that_say_too_little_are_refused_at_intake(
+    portal, genesis, changes: dict, removed: str | None, path: str
+) -> None:  # type: ignore[no-untyped-def, type-arg]
+    event = example("payment.completed", data=changes)
+    if removed:
+        event["data"].pop(removed)
+    answer = await portal.post_event(event)
+    assert answer.status_code == 422, answer.text
+    assert any(e["path"].startswith("$." + path) for e in answer.json()["errors"]), answer.json()
+    assert genesis.posts == 0

@@ -31,7 +31,8 @@ def test_receipt_request_keeps_decimals_and_greek_and_normalises_rf() -> None:
     request = receipt_request(data)
     assert request["Amount"] == Decimal("0.10") and isinstance(request["Amount"], Decimal)
     assert request["RfCode"] == "RF18539007547034" and is_valid_rf(request["RfCode"])
-    assert request["PayerName"] == "Γιώργος Ζαχαρόπουλος-Ψαρρά" and "Channel" not in request
+    assert request["PayerName"] == "Γιώργος Ζαχαρόπουλος-Ψαρρά"
+    assert request["Channel"] == "card"  # a portal payment that names no channel is a card one
 
 
 def test_receipt_result() -> None:
@@ -76,3 +77,20 @@ def test_debt_totals_add_up_to_the_cent() -> None:
         "total": "0.00",
         "no_debt": True,
     }
+
+
+def test_a_dias_payment_without_payer_or_payment_id_and_a_card_one_with_its_provider() -> None:
+    dias = {"rf_code": "RF18539007547034", "amount": "12.00", "paid_at": "2026-11-20T09:00:00+02:00", "channel": "dias"}  # fmt: skip
+    request = receipt_request(dias, "evt-dias-1")
+    assert request["PaymentId"] == "evt-dias-1" and request["Channel"] == "dias"
+    assert "PayerAfm" not in request and "PayerName" not in request
+    card = {
+        **dias, "channel": "card", "payment_id": "P9",
+        "payer": {"afm": "094259216", "full_name": "Μ"},
+        "provider": {"name": "viva", "order_code": "1272214778972604", "transaction_id": "b1a3", "status": "F"},
+    }  # fmt: skip
+    request = receipt_request(card, "evt-card-1")
+    assert (request["PaymentId"], request["Provider"], request["ProviderOrderCode"]) == (
+        "P9", "viva", "1272214778972604",
+    )  # fmt: skip
+    assert request["ProviderTransactionId"] == "b1a3"

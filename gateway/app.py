@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 
@@ -149,6 +150,44 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
         pass
 
 
+async def _reconciliation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Every day at `[reconciliation] at` (Athens), yesterday's payments; off by default."""
+    settings = app[appkeys.SETTINGS]
+    if not (settings.reconciliation.enabled and settings.gateway.dispatch):
+        yield
+        return
+    from gateway import reconciliation
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(reconciliation.seconds_until(settings.reconciliation.time))
+            try:
+                backend, ledger = reconciliation.find_ledger(
+                    app[appkeys.ASSEMBLY], app[appkeys.CONNECTORS]
+                )
+                report = await reconciliation.reconcile_day(
+                    app[appkeys.ASSEMBLY],
+                    app[appkeys.STORE],
+                    ledger,
+                    backend,
+                    reconciliation.yesterday(),
+                    Path(settings.reconciliation.report_dir),
+                )
+                app[appkeys.DISPATCHER].notify(report.routed_to)
+                log.info("reconciliation: %s", report.summary)
+            except Exception:
+                log.exception("the daily payment reconciliation failed")
+            await asyncio.sleep(60)  # never twice in the same minute
+
+    task = asyncio.create_task(loop(), name="reconciliation")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
 async def _freeze_gc(_app: web.Application) -> None:
     """Move everything built at start-up out of the collector's sight, and collect less often.
 
@@ -174,7 +213,9 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router
     app[appkeys.METRICS] = Metrics()
-    app.cleanup_ctx.extend([_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx])
+    app.cleanup_ctx.extend(
+        [_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx, _reconciliation_ctx]
+    )
     app.on_startup.append(_freeze_gc)
     app.router.add_post("/v1/events", intake.post_event)
     app.router.add_get("/v1/events", api.list_events)

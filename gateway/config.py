@@ -8,6 +8,7 @@ is reported with the exact key path instead of being silently ignored.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import re
 import tomllib
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -140,6 +148,38 @@ class AuthSection(_Strict):
         return values
 
 
+class ReconciliationSection(_Strict):
+    """The daily payment reconciliation (gateway/reconciliation.py)."""
+
+    enabled: bool = Field(False, description="reconcile yesterday's payments every day at `at`")
+    at: str = Field("06:30", description="HH:MM, Athens time")
+    report_dir: str = Field(
+        "reports", description="where the CSV reports go; relative to the config file's folder"
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        hour, sep, minute = value.partition(":")
+        if not (
+            sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+        ):
+            raise ValueError("must be HH:MM, e.g. 06:30")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("report_dir")
+    @classmethod
+    def _relative_to_config(cls, value: str, info: ValidationInfo) -> str:
+        base = (info.context or {}).get("config_dir")
+        if value and base is not None and not Path(value).is_absolute():
+            return str(Path(base) / value)
+        return value
+
+    @property
+    def time(self) -> dt.time:
+        return dt.time.fromisoformat(self.at)
+
+
 class Route(_Strict):
     type: str
     match: dict[str, str | int | float | bool] = {}
@@ -149,6 +189,7 @@ class Route(_Strict):
 class Settings(_Strict):
     gateway: GatewaySection = GatewaySection()
     auth: AuthSection = AuthSection()
+    reconciliation: ReconciliationSection = ReconciliationSection()
     plugins: dict[str, PluginSettings] = {}
     routes: list[Route] = []
 
@@ -159,6 +200,7 @@ class Settings(_Strict):
 class _CoreFile(_Strict):
     gateway: GatewaySection = GatewaySection()
     auth: AuthSection = AuthSection()
+    reconciliation: ReconciliationSection = ReconciliationSection()
     plugins: dict[str, dict[str, Any]] = {}
     routes: list[Route] = []
 
@@ -221,7 +263,7 @@ def parse_settings(
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     expanded, problems = expand_env(dict(raw), os.environ if environ is None else environ)
     try:
-        core = _CoreFile.model_validate(expanded)
+        core = _CoreFile.model_validate(expanded, context={"config_dir": config_dir})
     except ValidationError as exc:
         raise ConfigError(problems + _problems_from(exc)) from None
 
@@ -260,7 +302,13 @@ def parse_settings(
 
     if problems:
         raise ConfigError(problems)
-    return Settings(gateway=core.gateway, auth=core.auth, plugins=plugins, routes=core.routes)
+    return Settings(
+        gateway=core.gateway,
+        auth=core.auth,
+        reconciliation=core.reconciliation,
+        plugins=plugins,
+        routes=core.routes,
+    )
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         HealthCheck,
         Lookup,
         MockServer,
+        PaymentLedger,
         PluginContext,
         PluginSettings,
     )
@@ -75,6 +76,20 @@ def gateway_health_check(context: PluginContext, connector: Connector) -> Health
     backend's call limits (use a version or ping operation).
 
     :returns: the check, or ``None`` when the plugin has nothing to check.
+    """
+
+
+@hookspec(firstresult=True)
+def gateway_payment_ledger(context: PluginContext, connector: Connector) -> PaymentLedger | None:
+    """Offer the payments the back office holds for a day, for the daily reconciliation.
+
+    ``gateway reconcile payments`` and the ``[reconciliation]`` run compare
+    them with the ``payment.completed`` events the portal sent. One enabled
+    plugin at most may offer it.
+
+    :param context: as for :func:`gateway_connector`.
+    :param connector: the object :func:`gateway_connector` returned.
+    :returns: a :class:`gateway.plugin_api.PaymentLedger`, or ``None``.
     """
 
 

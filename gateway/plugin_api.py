@@ -18,6 +18,7 @@ changes only on purpose. What is here:
 - helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
   `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
   `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
+- the payment ledger a back office offers reconciliation: `PaymentLedger`, `LedgerEntry`;
 - `MockServer`, what `gateway_mock` returns.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -65,11 +67,13 @@ __all__ = [
     "Health",
     "HealthCheck",
     "InvalidInputError",
+    "LedgerEntry",
     "Lookup",
     "LookupHandler",
     "MockServer",
     "NotFoundError",
     "OutcomeUnknownError",
+    "PaymentLedger",
     "PermanentError",
     "PluginContext",
     "PluginSettings",
@@ -191,6 +195,25 @@ class PluginContext:
     cache: Cache | None = None
     #: the plugin's namespace of the gateway's send log, for `SendLog` (None outside a running gateway)
     send_records: SendRecords | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One payment as the back office holds it (amounts as 2-place decimal strings)."""
+
+    payment_id: str
+    receipt_number: str
+    rf_code: str
+    amount: str
+    channel: str
+    paid_at: str
+
+
+@runtime_checkable
+class PaymentLedger(Protocol):
+    """What a back office offers the daily reconciliation: the payments it holds for a day."""
+
+    async def payments_on(self, day: date) -> list[LedgerEntry]: ...
 
 
 @runtime_checkable

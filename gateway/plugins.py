@@ -16,7 +16,14 @@ import pluggy
 
 from gateway import hookspecs
 from gateway.config import PluginSettings
-from gateway.plugin_api import Connector, HealthCheck, Lookup, MockServer, PluginContext
+from gateway.plugin_api import (
+    Connector,
+    HealthCheck,
+    Lookup,
+    MockServer,
+    PaymentLedger,
+    PluginContext,
+)
 
 ENTRY_POINT_GROUP = "gateway.plugins"
 
@@ -118,6 +125,11 @@ class PluginHost:
     def health_check(self, context: PluginContext, connector: Connector) -> HealthCheck | None:
         return self._call(
             context.name, "gateway_health_check", context=context, connector=connector
+        )
+
+    def payment_ledger(self, context: PluginContext, connector: Connector) -> PaymentLedger | None:
+        return self._call(
+            context.name, "gateway_payment_ledger", context=context, connector=connector
         )
 
     def mock(self, context: PluginContext) -> MockServer | None:

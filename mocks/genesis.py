@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from lxml import etree
@@ -51,6 +52,7 @@ class Receipt:
     channel: str | None
     applied: list[tuple[str, str, Decimal, bool]]  # category, description, amount, settled
     provider: dict[str, str]
+    paid_at: str = ""
 
 
 def _envelope(body: str) -> str:
@@ -197,6 +199,7 @@ class FakeGenesis(MockBackend):
             "PostReceipt": self._post,
             "GetReceipt": self._get,
             "ListDebts": self._debts,
+            "ListReceipts": self._receipts_of_day,
             "UpsertContact": self._contact,
             "VersionInfo": lambda _f: self._answer(
                 "VersionInfoResponse",
@@ -222,7 +225,10 @@ class FakeGenesis(MockBackend):
             f"<g:Receipt><g:ReceiptNumber>{escape(receipt.receipt_number)}</g:ReceiptNumber>"
             f"<g:PaymentId>{escape(receipt.payment_id)}</g:PaymentId><g:RfCode>{receipt.rf_code}</g:RfCode>"
             f"<g:Amount>{receipt.amount}</g:Amount><g:PostedAt>{receipt.posted_at}</g:PostedAt>"
-            f"{applied}</g:Receipt>"
+            f"{applied}"
+            + (f"<g:PaidAt>{escape(receipt.paid_at)}</g:PaidAt>" if receipt.paid_at else "")
+            + (f"<g:Channel>{escape(receipt.channel)}</g:Channel>" if receipt.channel else "")
+            + "</g:Receipt>"
         )
 
     def _post(self, fields: dict[str, str]) -> web.Response:
@@ -298,11 +304,38 @@ class FakeGenesis(MockBackend):
                 )
                 if fields.get(field)
             },
+            fields.get("PaidAt", ""),
         )
         self.receipts[payment_id] = receipt
         return self._answer(
             "PostReceiptResponse", self._receipt_xml(receipt) + "<g:Duplicate>false</g:Duplicate>"
         )
+
+    def import_bank_payment(self, rf: str, amount: Decimal, paid_at: str) -> str:
+        """GENESIS imports a DIAS payment from the bank's file itself, under an id of its own."""
+        payment_id = f"DIAS-{len(self.receipts) + 1:06d}"
+        self._post(
+            {
+                "PaymentId": payment_id,
+                "RfCode": rf,
+                "Amount": str(amount),
+                "PaidAt": paid_at,
+                "Channel": "dias",
+            }
+        )
+        return payment_id
+
+    def _receipts_of_day(self, fields: dict[str, str]) -> web.Response:
+        try:
+            day = date.fromisoformat(fields.get("Date", ""))
+        except ValueError:
+            return self._soap(fault("INVALID_REQUEST", f"Date {fields.get('Date')!r}"), 500)
+        listed = "".join(
+            self._receipt_xml(receipt)
+            for receipt in self.receipts.values()
+            if _athens_day(receipt.paid_at) == day
+        )
+        return self._answer("ListReceiptsResponse", listed)
 
     def _get(self, fields: dict[str, str]) -> web.Response:
         receipt = self.receipts.get(fields.get("PaymentId", ""))
@@ -331,3 +364,11 @@ class FakeGenesis(MockBackend):
         return self._answer(
             "UpsertContactResponse", f"<g:Changed>{'true' if changed else 'false'}</g:Changed>"
         )
+
+
+def _athens_day(moment: str) -> date | None:
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(ZoneInfo("Europe/Athens")).date() if parsed.tzinfo else parsed.date()

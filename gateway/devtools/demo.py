@@ -9,40 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
-import json
 import os
 import secrets
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.assembly import Assembly, assemble
-from gateway.contracts import contracts_dir
 from gateway.devtools.portal import PortalClient
 from gateway.devtools.ports import free_port
 from gateway.devtools.runner import running_gateway
+from gateway.devtools.stories import story_events
 from gateway.logs import mask
 
 ROOT = Path(__file__).resolve().parents[2]
-
-#: one application of each request type (domain file §7): type, subject, what else it carries
-APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
-    ("fee_exemption", "Απαλλαγή από τέλη καθαριότητας και φωτισμού", {}),
-    ("tap_no_debt_certificate", "Βεβαίωση μη οφειλής ΤΑΠ", {"locale": "en"}),
-    ("civil_registry_certificate", "Πιστοποιητικό γέννησης", {}),
-    ("asep_hiring_application", "Αίτηση στην προκήρυξη 3Κ/2026 του ΑΣΕΠ", {}),
-    ("document_order", "Αντίγραφο ληξιαρχικής πράξης γάμου", {}),
-    (
-        "everyday_report",
-        "Σβηστός λαμπτήρας οδοφωτισμού",
-        {"report": {"category": "street_lighting", "location": "Οδός Μεραρχίας 12, Σέρρες"}},
-    ),
-]
 
 
 def _move_port(url: str) -> str:
@@ -82,29 +65,6 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 def demo_assembly(raw: dict[str, Any], env: dict[str, str]) -> Assembly:
     return assemble(raw, environ={**os.environ, **env}, config_dir=ROOT)
-
-
-def _example(event_type: str) -> dict[str, Any]:
-    path = contracts_dir() / "examples" / f"{event_type}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def story_events() -> Iterator[dict[str, Any]]:
-    """One application of each type, the fee exemption's completion, and a payment."""
-    template = _example("request.submitted")
-    for number, (request_type, subject, extra) in enumerate(APPLICATIONS, start=1):
-        event = copy.deepcopy(template)
-        request_id = f"REQ-2026-{number:04d}"
-        event["id"] = f"evt-req-{number:04d}"
-        event["subject"] = f"request/{request_id}"
-        data = event["data"]
-        data.update(request_id=request_id, request_type=request_type, subject=subject, **extra)
-        data["description"] = f"{subject}: αίτηση μέσω της πλατφόρμας."
-        if request_type != "fee_exemption":
-            data.pop("business", None)
-        yield event
-    yield _example("request.status_changed")
-    yield _example("payment.completed")
 
 
 # -- the timeline ----------------------------------------------------------------------
@@ -185,6 +145,13 @@ async def timeline(
                         + "; ".join(result.get("reasons", [])),
                     )
                 )
+            elif delivery["plugin"] == "genesis" and result.get("posted") is False:
+                steps.append(
+                    (
+                        _finished(delivery) or "",
+                        f"not posted to GENESIS: {result['reason']}",
+                    )
+                )
             elif delivery["plugin"] == "genesis" and "receipt_number" in result:
                 steps.append(
                     (
@@ -219,7 +186,7 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
     mocks["webhook"].set_faults(fail_next=1)
     failures = 0
     try:
-        async with running_gateway(parts) as (base_url, _app):
+        async with running_gateway(parts) as (base_url, app):
             print(f"Gateway {base_url} on SQLite ({workdir / 'gateway.db'})")
             for name, mock in mocks.items():
                 print(f"  mock {name:<9} {getattr(mock, 'smtp_url', mock.url)}")
@@ -252,6 +219,7 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
             print(f"E-mails in the mock inbox: {len(inbox)} (GET {mocks['email'].url}/_mock/state)")
             print(f"Registrations in the ΙΡΙΔΑ mock: GET {mocks['protocol'].url}/_mock/state")
             print(f"Dead letters: GET {base_url}/v1/dead-letters (operator token)")
+            print(await _reconciliation(parts, app, mocks["genesis"], workdir, events[-1]))
             again = await portal.post_event(events[0])
             print(
                 f"The first event posted again → {again.status_code}, Idempotent-Replayed: {again.headers.get('Idempotent-Replayed')}"
@@ -294,3 +262,29 @@ async def _until_interrupted() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+
+
+async def _reconciliation(
+    parts: Assembly, app: Any, genesis: Any, workdir: Path, dias: dict[str, Any]
+) -> str:
+    """GENESIS imports the DIAS payment from the bank's file; then the day is reconciled."""
+    from decimal import Decimal
+
+    from gateway import appkeys
+    from gateway.reconciliation import athens_day, find_ledger, reconcile_day
+
+    data = dias["data"]
+    genesis.import_bank_payment(data["rf_code"], Decimal(data["amount"]), data["paid_at"])
+    day = athens_day(data["paid_at"])
+    assert day is not None
+    backend, ledger = find_ledger(parts, app[appkeys.CONNECTORS])
+    report = await reconcile_day(
+        parts, app[appkeys.STORE], ledger, backend, day, workdir / "reports"
+    )
+    totals = report.summary
+    return (
+        f"Reconciliation of {totals['date']}: {totals['matched']} matched, "
+        f"{totals['missing_in_backend']} missing in GENESIS, {totals['amount_mismatch']} amount "
+        f"mismatch, {totals['unknown_to_portal']} unknown to the portal "
+        f"(report {report.path.name}; payment.reconciled → {', '.join(report.routed_to) or '-'})"
+    )

@@ -13,6 +13,7 @@ from gateway.plugin_api import (
     HealthCheck,
     Lookup,
     MockServer,
+    PaymentLedger,
     PluginContext,
     PluginSettings,
     hookimpl,
@@ -38,6 +39,12 @@ def gateway_lookups(context: PluginContext, connector: Connector) -> list[Lookup
         Lookup("debts", connector.debts, "confirmed debts of an ΑΦΜ, ?category=TAP to filter"),
         Lookup("receipts", connector.receipt, "the receipt GENESIS holds for a portal payment id"),
     ]
+
+
+@hookimpl
+def gateway_payment_ledger(context: PluginContext, connector: Connector) -> PaymentLedger:
+    assert isinstance(connector, GenesisConnector)
+    return connector
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import zeep
@@ -16,6 +17,7 @@ from gateway.plugin_api import (
     Event,
     Health,
     InvalidInputError,
+    LedgerEntry,
     NotFoundError,
     PermanentError,
     PluginContext,
@@ -28,6 +30,7 @@ from gateway.plugin_api import (
 from plugins.genesis.mapping import (
     channel,
     debts_result,
+    ledger_entries,
     payment_id,
     receipt_request,
     receipt_result,
@@ -121,6 +124,11 @@ class GenesisConnector:
             raise NotFoundError(f"GENESIS holds no receipt for payment {payment_id!r}")
         return _readable(lambda: receipt_result(found))
 
+    async def payments_on(self, day: date) -> list[LedgerEntry]:
+        """The receipts GENESIS holds for payments made that day: the reconciliation's ledger."""
+        found = await self._soap(self.service.ListReceipts(Date=day))
+        return _readable_entries(lambda: ledger_entries(found or []))
+
     async def _soap(self, call: Any) -> Any:
         try:
             with http_failures_as(self.settings.url):
@@ -158,6 +166,15 @@ class GenesisConnector:
 
     async def aclose(self) -> None:
         await self.soap.aclose()
+
+
+def _readable_entries(read: Callable[[], list[LedgerEntry]]) -> list[LedgerEntry]:
+    try:
+        return read()
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise TransientError(
+            f"GENESIS's list of receipts does not fit the contract: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _readable(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from gateway.plugin_api import normalize_rf
+from gateway.plugin_api import LedgerEntry, normalize_rf
 
 CENT = Decimal("0.01")
 
@@ -98,3 +98,22 @@ def debts_result(afm: str, debts: Iterable[Any]) -> dict[str, Any]:
     ]
     total = sum((Decimal(str(item["amount"])) for item in items), Decimal("0"))
     return {"afm": afm, "debts": items, "total": money(total), "no_debt": total == 0}
+
+
+def _moment(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+
+
+def ledger_entries(receipts: Iterable[Any]) -> list[LedgerEntry]:
+    """ListReceipts' answer as the reconciliation's ledger."""
+    return [
+        LedgerEntry(
+            payment_id=str(r.PaymentId),
+            receipt_number=str(r.ReceiptNumber),
+            rf_code=str(r.RfCode),
+            amount=money(r.Amount),
+            channel=str(getattr(r, "Channel", None) or ""),
+            paid_at=_moment(getattr(r, "PaidAt", None) or r.PostedAt),
+        )
+        for r in receipts
+    ]

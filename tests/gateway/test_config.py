@@ -148,3 +148,17 @@ def test_plugin_that_fails_to_import_is_named(sqlite_url: str) -> None:
         ConfigError, match=r"plugins.broken: plugin 'broken': import failed: ZeroDivisionError"
     ):
         build_settings(sqlite_url, plugins={"broken": {}}, host=host)
+
+
+def test_reconciliation_section(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path, '[reconciliation]\nenabled = "often"\nat = "25:00"\ncolour = "red"\n'
+    )
+    assert any(p.startswith("reconciliation.enabled") for p in problems), problems
+    assert any(p.startswith("reconciliation.at") and "HH:MM" in p for p in problems), problems
+    assert any(p.startswith("reconciliation.colour") for p in problems), problems
+    good = tmp_path / "good.toml"
+    good.write_text('[reconciliation]\nenabled = true\nat = "6:05"\nreport_dir = "out"\n')
+    settings = load_settings(str(good), environ={})
+    assert settings.reconciliation.at == "06:05"
+    assert settings.reconciliation.report_dir == str(tmp_path / "out")  # beside the config file

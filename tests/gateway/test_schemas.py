@@ -10,7 +10,7 @@ SCHEMAS = EventSchemas(contracts_dir() / "events")
 TYPES = sorted(SCHEMAS.known_types)
 
 
-def test_the_seven_types_and_their_origin() -> None:
+def test_the_types_and_their_origin() -> None:
     assert SCHEMAS.portal_types == {
         "request.submitted",
         "request.status_changed",
@@ -21,6 +21,7 @@ def test_the_seven_types_and_their_origin() -> None:
         "request.registered",
         "business.checked",
         "payment.recorded",
+        "payment.reconciled",
     }
 
 

@@ -36,3 +36,10 @@ def test_demo_tells_every_story_and_stops_cleanly() -> None:
     assert "E-mails in the mock inbox: 10" in out
     assert "maria.papadopoulou" not in out  # addresses are masked
     assert "every application and payment went all the way" in out
+    # a DIAS payment: GENESIS imports it from the bank's file, so it is not posted twice
+    assert "not posted to GENESIS: dias payments are not in post_channels" in out
+    assert re.search(
+        r"Reconciliation of \d{4}-\d{2}-\d{2}: 2 matched, 0 missing in GENESIS, 0 amount mismatch, "
+        r"0 unknown to the portal \(report payments-\d{4}-\d{2}-\d{2}\.csv; payment\.reconciled → webhook\)",
+        out,
+    ), out[-1500:]

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from gateway.devtools.demo import demo_assembly, demo_config, story_events
+from gateway.devtools.demo import demo_assembly, demo_config
+from gateway.devtools.stories import story_events
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 
 DEPARTMENT = {

@@ -199,3 +199,12 @@ async def test_wrong_credentials_are_a_configuration_error(
     ready = await portal.client.get(f"{portal.base_url}/readyz")
     assert ready.status_code == 503
     assert "TOKEN_USERNAME_NOT_AUTHENTICATED" in ready.json()["plugins"]["taxis"]["detail"]
+
+
+async def test_a_business_that_stopped_trading_is_not_eligible_with_its_reason(portal) -> None:  # type: ignore[no-untyped-def]
+    answer = await lookup(portal, STOPPED_CAFE.afm)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["verdict"], body["eligible"]) == ("not_eligible", False)
+    assert body["reason_codes"] == [{"code": "STOPPED_BEFORE_PERIOD", "stop_date": "2024-06-30"}]
+    assert "stopped trading on 2024-06-30" in body["reasons"][0]

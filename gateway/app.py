@@ -8,11 +8,13 @@ order, so a failed start-up closes exactly what was opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -121,6 +123,18 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
     await dispatcher.stop()
 
 
+@contextlib.asynccontextmanager
+async def _in_background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """A loop that runs while the app does, and is cancelled and awaited when it stops."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
     days = app[appkeys.SETTINGS].gateway.retention_days
 
@@ -141,13 +155,8 @@ async def _retention_ctx(app: web.Application) -> AsyncIterator[None]:
                 log.exception("retention run failed")
             await asyncio.sleep(RETENTION_EVERY)
 
-    task = asyncio.create_task(loop(), name="retention")
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    async with _in_background(loop(), "retention"):
+        yield
 
 
 async def _reconciliation_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -179,13 +188,8 @@ async def _reconciliation_ctx(app: web.Application) -> AsyncIterator[None]:
                 log.exception("the daily payment reconciliation failed")
             await asyncio.sleep(60)  # never twice in the same minute
 
-    task = asyncio.create_task(loop(), name="reconciliation")
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    async with _in_background(loop(), "reconciliation"):
+        yield
 
 
 async def _freeze_gc(_app: web.Application) -> None:

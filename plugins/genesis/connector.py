@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import zeep
 from lxml.etree import XMLSyntaxError
@@ -39,6 +39,7 @@ from plugins.genesis.settings import GenesisSettings
 
 NS = "urn:gateway:genesis:v1"
 #: error codes that mean "the request is wrong": retrying cannot help (our contract's assumption)
+T = TypeVar("T")
 FINAL = {"UNKNOWN_RF", "AMOUNT_MISMATCH", "INVALID_REQUEST"}
 
 
@@ -127,7 +128,7 @@ class GenesisConnector:
     async def payments_on(self, day: date) -> list[LedgerEntry]:
         """The receipts GENESIS holds for payments made that day: the reconciliation's ledger."""
         found = await self._soap(self.service.ListReceipts(Date=day))
-        return _readable_entries(lambda: ledger_entries(found or []))
+        return _readable(lambda: ledger_entries(found or []))
 
     async def _soap(self, call: Any) -> Any:
         try:
@@ -168,16 +169,7 @@ class GenesisConnector:
         await self.soap.aclose()
 
 
-def _readable_entries(read: Callable[[], list[LedgerEntry]]) -> list[LedgerEntry]:
-    try:
-        return read()
-    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise TransientError(
-            f"GENESIS's list of receipts does not fit the contract: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def _readable(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _readable(read: Callable[[], T]) -> T:
     """Map an answer; one that lacks what the mapping needs does not fit the contract (transient).
 
     Unknown elements are already dropped (lenient parsing); a required one missing is still wrong.

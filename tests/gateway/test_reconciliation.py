@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +24,7 @@ from gateway.reconciliation import (
 )
 from mocks.genesis import FakeGenesis
 from tests.support.events import example
-from tests.support.process import config_file
+from tests.support.process import config_file, run_cli
 from tests.support.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,16 +128,6 @@ async def test_hook_gateway_payment_ledger(sqlite_url: str) -> None:
         await genesis.stop()
 
 
-async def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "gateway.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-
-
 def payment(
     payment_id: str | None, rf: str, amount: str, paid_at: str, **extra: Any
 ) -> dict[str, Any]:
@@ -203,7 +191,7 @@ report_dir = "reports"
         # the portal says 7.00 was paid; GENESIS lost it (its receipt removed)
         del genesis.receipts["PAY-4"]
 
-        done = await cli("reconcile", "payments", "--config", str(path), "--date", str(paid_on))
+        done = await run_cli("reconcile", "payments", "--config", str(path), "--date", str(paid_on))
         assert done.returncode == 0, done.stderr
         assert (
             f"payments of {paid_on} against genesis: 2 matched, 1 missing in genesis, "
@@ -227,12 +215,14 @@ report_dir = "reports"
             f"stored payments-reconciled-{paid_on}-" in done.stdout and "→ webhook" in done.stdout
         )
         # the same day with the same outcome is the same event: stored once
-        again = await cli("reconcile", "payments", "--config", str(path), "--date", str(paid_on))
+        again = await run_cli(
+            "reconcile", "payments", "--config", str(path), "--date", str(paid_on)
+        )
         assert (
             again.returncode == 0 and again.stdout.splitlines()[-1] == done.stdout.splitlines()[-1]
         )
 
-        bad = await cli("reconcile", "payments", "--config", str(path), "--date", "20/11/2026")
+        bad = await run_cli("reconcile", "payments", "--config", str(path), "--date", "20/11/2026")
         assert bad.returncode == 2 and "--date" in bad.stderr
     finally:
         await genesis.stop()
@@ -242,7 +232,7 @@ async def test_without_a_ledger_it_says_so(tmp_path: Path, sqlite_url: str) -> N
     path = config_file(
         tmp_path, 0, sqlite_url, '[plugins.webhook]\nurl = "http://127.0.0.1:9/events"\n'
     )
-    answer = await cli("reconcile", "payments", "--config", str(path), "--date", "2026-11-20")
+    answer = await run_cli("reconcile", "payments", "--config", str(path), "--date", "2026-11-20")
     assert answer.returncode == 2
     assert "needs exactly one enabled plugin with a payment ledger" in answer.stderr
 

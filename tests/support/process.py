@@ -78,3 +78,16 @@ class GatewayProcess:
             return self.process.returncode if self.process else 0
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=30)
+
+
+async def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`gateway ARGS...` as an operator types it, in a process of its own."""
+    import asyncio
+
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "gateway.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from gateway.devtools.ports import free_port
 from mocks.base import MockBackend
 from tests.plugins.protocol.support import REST_TOKEN, make_mock, registrations
 from tests.support.events import example
-from tests.support.process import ROOT, GatewayProcess
+from tests.support.process import GatewayProcess, run_cli
 from tests.support.process import config_file as gateway_config
 from tests.support.settings import OPERATOR_TOKEN, SECRET
 
@@ -47,17 +45,6 @@ max_delay = 1
 type = "request.submitted"
 plugins = ["protocol"]
 """,
-    )
-
-
-async def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """`gateway ARGS...` as an operator types it."""
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "gateway.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
     )
 
 
@@ -127,11 +114,11 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
         assert f"Subject ends with [ref:{event['id']}:protocol]" in delivery["last_error"]
         assert registrations(mock, event["id"]) == 1
 
-        letters = await cli("dead-letters", "--config", str(config))
+        letters = await run_cli("dead-letters", "--config", str(config))
         assert "OUTCOME UNKNOWN: confirm or release" in letters.stdout
         (document,) = mock.documents  # type: ignore[attr-defined]
         number, iso = document["regNo"], document["registeredOn"]
-        wrong = await cli(
+        wrong = await run_cli(
             "deliveries",
             "confirm",
             "--config",
@@ -141,7 +128,7 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
             "protocol_number",
         )
         assert wrong.returncode != 0 and "KEY=VALUE" in wrong.stderr
-        done = await cli(
+        done = await run_cli(
             "deliveries",
             "confirm",
             "--config",
@@ -156,7 +143,9 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
         assert "emitted request.registered" in done.stdout
         view = await portal.wait_settled(event["id"])
         assert view["status"] == "delivered"
-        again = await cli("deliveries", "release", "--config", str(config), event["id"], "protocol")
+        again = await run_cli(
+            "deliveries", "release", "--config", str(config), event["id"], "protocol"
+        )
         assert again.returncode == 1 and "not waiting for an operator" in again.stderr
         assert registrations(mock, event["id"]) == 1
     finally:

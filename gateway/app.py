@@ -231,5 +231,6 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/readyz", api.readyz)
+    app.router.add_get("/v1/health", api.plugin_health)
     app.router.add_get("/metrics", api.metrics)
     return app

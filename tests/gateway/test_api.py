@@ -166,3 +166,21 @@ async def test_metrics_count_what_happened(portal) -> None:  # type: ignore[no-u
     assert 'gateway_deliveries{plugin="lookups",state="succeeded"} 1.0' in text
     assert "gateway_attempt_duration_seconds_bucket" in text
     assert 'gateway_breaker_state{plugin="lookups"} 0.0' in text
+
+
+async def test_plugin_health_is_for_operators_and_answers_200_when_degraded(portal) -> None:  # type: ignore[no-untyped-def]
+    answer = await portal.get("/v1/health")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "degraded"
+    assert body["plugins"]["sick"] == {
+        "ok": False,
+        "detail": "backend says no",
+        "breaker": body["plugins"]["sick"]["breaker"],
+    }
+    refused = await portal.client.get(
+        f"{portal.base_url}/v1/health", headers={"Authorization": f"Bearer {PORTAL_TOKEN}"}
+    )
+    assert refused.status_code == 403
+    anonymous = await portal.client.get(f"{portal.base_url}/v1/health")
+    assert anonymous.status_code == 401

@@ -62,6 +62,7 @@ async def test_real_answers_fit_the_documented_schemas(start_gateway, sqlite_url
     _validator("EventView").validate(await portal.wait_settled(event["id"]))
     _validator("EventPage").validate((await portal.get("/v1/events")).json())
     _validator("Readiness").validate((await portal.client.get(f"{portal.base_url}/readyz")).json())
+    _validator("PluginHealth").validate((await portal.get("/v1/health")).json())
     bad = await portal.post_event({**event, "id": "other", "data": {}})
     _validator("Problem").validate(bad.json())
     assert bad.json()["errors"]

@@ -124,6 +124,11 @@ async def test_the_registrys_validation_error_is_dead_with_its_words(
         ready = await portal.get("/readyz")
         assert ready.status_code == 503
         assert "Άγνωστο" in ready.json()["plugins"]["protocol"]["detail"]
+        # and so does /v1/health, for IT staff: which request type, which name
+        health = await portal.get("/v1/health")
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        detail = health.json()["plugins"]["protocol"]["detail"]
+        assert "document_order: ΙΡΙΔΑ: no inner position named 'Άγνωστο'" in detail
     else:
         assert "HTTP 422: unknown department 'Άγνωστο'" in delivery["last_error"]
     assert total_registrations(mock) == 0

@@ -72,10 +72,6 @@ class IridaDriver:
         #: why the last send was refused as our set-up's fault; health shows it until a send succeeds
         self.refused: str | None = None
 
-    @property
-    def client(self) -> Any:
-        return self.api.client
-
     async def register(self, app: Application) -> Registration:
         record = await self.sends.get(app.reference)
         if record and record["state"] == DONE:

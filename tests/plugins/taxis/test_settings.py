@@ -29,6 +29,14 @@ ROOT = Path(__file__).resolve().parents[3]
             "greater than or equal",
         ),
         ({"affected_kad": ["56.30"], "affected_kad_version": "1", "colour": "red"}, "Extra inputs"),
+        (
+            {"affected_kad": ["56.30"], "affected_kad_version": "1", "blocked_wait_hours": 0},
+            "greater than 0",
+        ),
+        (
+            {"affected_kad": ["56.30"], "affected_kad_version": "1", "blocked_wait_hours": 72},
+            "less than or equal to 48",
+        ),
     ],
 )
 def test_bad_settings_say_why(changes: dict, message: str) -> None:

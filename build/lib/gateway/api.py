@@ -1,0 +1,285 @@
+"""Read and repair: event status, lists, replay, dead letters, look-ups, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from gateway import appkeys, settlement
+from gateway.auth import require
+from gateway.errors import (
+    ConfigurationError,
+    GatewayError,
+    InvalidInputError,
+    NotFoundError,
+    PermanentError,
+    ThrottledError,
+)
+from gateway.health import checked
+from gateway.problems import ProblemError
+from gateway.states import DeliveryState
+from gateway.store import repair, views
+
+
+def _not_found(event_id: str) -> ProblemError:
+    return ProblemError(404, "Not Found", f"no event with id {event_id!r}", "not-found")
+
+
+@require("portal")
+async def get_event(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    view = await views.event_view(request.app[appkeys.STORE], event_id)
+    if view is None:
+        raise _not_found(event_id)
+    return web.json_response(view)
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ProblemError(
+            400,
+            "Bad query parameter",
+            f"{name} must be a whole number from {low} to {high}",
+            "bad-parameter",
+            errors=[{"path": f"query.{name}", "message": f"{raw!r} is not in {low}..{high}"}],
+        )
+    return int(raw)
+
+
+@require("operator")
+async def list_events(request: web.Request) -> web.Response:
+    status = request.query.get("status")
+    if status is not None and status not in views.EVENT_STATUSES:
+        raise ProblemError(
+            400,
+            "Bad query parameter",
+            f"status must be one of {', '.join(views.EVENT_STATUSES)}",
+            "bad-parameter",
+            errors=[{"path": "query.status", "message": f"{status!r} is not a status"}],
+        )
+    cursor = request.query.get("cursor")
+    if cursor is not None:
+        try:
+            views.decode_cursor(cursor)
+        except ValueError:
+            raise ProblemError(
+                400,
+                "Bad query parameter",
+                "cursor is not one this API issued",
+                "bad-parameter",
+                errors=[{"path": "query.cursor", "message": "unknown cursor"}],
+            ) from None
+    page = await views.list_events(
+        request.app[appkeys.STORE],
+        status=status,
+        type=request.query.get("type"),
+        subject=request.query.get("subject"),
+        limit=_int_param(request, "limit", 50, 1, 500),
+        cursor=cursor,
+    )
+    return web.json_response(page)
+
+
+@require("operator")
+async def replay_event(request: web.Request) -> web.Response:
+    event_id = request.match_info["event_id"]
+    plugins = await repair.replay(request.app[appkeys.STORE], event_id)
+    if plugins is None:
+        raise _not_found(event_id)
+    request.app[appkeys.DISPATCHER].notify(plugins)
+    return web.json_response({"id": event_id, "replayed": plugins}, status=202 if plugins else 200)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ProblemError(
+            400, "Bad request body", "send a JSON object of the facts", "malformed-json"
+        )
+    return body
+
+
+def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
+    if isinstance(exc, InvalidInputError):
+        return ProblemError(422, "Invalid input", exc.message, "invalid-input", plugin=plugin)
+    if isinstance(exc, settlement.NoSuchDelivery):
+        return ProblemError(404, "Not Found", str(exc), "not-found")
+    if isinstance(exc, settlement.NotInDoubt):
+        return ProblemError(409, "Not in doubt", str(exc), "not-in-doubt", plugin=plugin)
+    return ProblemError(409, "Cannot settle", str(exc), "cannot-settle", plugin=plugin)
+
+
+@require("operator")
+async def confirm_delivery(request: web.Request) -> web.Response:
+    """An operator read in the backend what an in-doubt attempt did; settle it as succeeded."""
+    event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    facts = await _json_object(request)
+    app = request.app
+    try:
+        result, created = await settlement.confirm(
+            app[appkeys.STORE],
+            plugin,
+            app[appkeys.CONNECTORS].get(plugin),
+            event_id,
+            facts,
+            app[appkeys.SCHEMAS],
+            app[appkeys.ROUTER].plugins_for,
+        )
+    except (InvalidInputError, settlement.NotInDoubt, settlement.CannotSettle) as exc:
+        raise _settle_problem(exc, plugin) from None
+    app[appkeys.DISPATCHER].notify({p for item in created for p in item.plugins})
+    return web.json_response(
+        {
+            "id": event_id,
+            "plugin": plugin,
+            "state": DeliveryState.SUCCEEDED,
+            "result": result,
+            "emitted": [item.id for item in created],
+        }
+    )
+
+
+@require("operator")
+async def release_delivery(request: web.Request) -> web.Response:
+    """An operator found nothing in the backend: send the in-doubt delivery again."""
+    event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    app = request.app
+    try:
+        await settlement.release(
+            app[appkeys.STORE], plugin, app[appkeys.CONNECTORS].get(plugin), event_id
+        )
+    except (settlement.NotInDoubt, settlement.CannotSettle) as exc:
+        raise _settle_problem(exc, plugin) from None
+    app[appkeys.DISPATCHER].notify([plugin])
+    return web.json_response(
+        {"id": event_id, "plugin": plugin, "state": DeliveryState.PENDING}, status=202
+    )
+
+
+@require("operator")
+async def dead_letters(request: web.Request) -> web.Response:
+    items = await views.dead_letters(
+        request.app[appkeys.STORE],
+        plugin=request.query.get("plugin"),
+        limit=_int_param(request, "limit", 100, 1, 1000),
+    )
+    return web.json_response({"items": items})
+
+
+@require("portal")
+async def run_lookup(request: web.Request) -> web.Response:
+    name, key = request.match_info["lookup"], request.match_info["key"]
+    found = request.app[appkeys.LOOKUPS].get(name)
+    if found is None:
+        raise ProblemError(404, "Not Found", f"no look-up named {name!r} is enabled", "not-found")
+    plugin, lookup = found
+    try:
+        body = await lookup.handler(key, request.query)
+    except ThrottledError as exc:
+        raise ProblemError(
+            503,
+            "Backend limit reached",
+            exc.message,
+            "throttled",
+            headers={"Retry-After": str(int(exc.retry_after) + 1)},
+            plugin=plugin,
+        ) from None
+    except InvalidInputError as exc:
+        raise ProblemError(
+            422, "Invalid input", exc.message, "invalid-input", plugin=plugin, code=exc.code
+        ) from None
+    except NotFoundError as exc:
+        raise ProblemError(
+            404, "Not Found", exc.message, "not-found", plugin=plugin, code=exc.code
+        ) from None
+    except ConfigurationError as exc:
+        raise ProblemError(
+            503,
+            "Backend misconfigured",
+            exc.message,
+            "backend-misconfigured",
+            plugin=plugin,
+            code=exc.code,
+        ) from None
+    except PermanentError as exc:
+        raise ProblemError(
+            422,
+            "Refused by the backend",
+            exc.message,
+            "backend-refused",
+            plugin=plugin,
+            code=exc.code,
+        ) from None
+    except (GatewayError, TimeoutError, OSError) as exc:
+        message = exc.message if isinstance(exc, GatewayError) else str(exc) or type(exc).__name__
+        raise ProblemError(
+            502, "Backend unavailable", message, "backend-unavailable", plugin=plugin
+        ) from None
+    return web.json_response(dict(body))
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _check(check: Any) -> dict[str, Any]:
+    health = await checked(check)
+    return {"ok": bool(health.ok), "detail": health.detail}
+
+
+async def _plugins_health(app: web.Application) -> dict[str, dict[str, Any]]:
+    """Each enabled plugin's backend health (checked with a time limit) and its breaker."""
+    checks = app[appkeys.HEALTH_CHECKS]
+    names = list(checks)
+    results = await asyncio.gather(*(_check(checks[n]) for n in names))
+    breakers = app[appkeys.DISPATCHER].breakers()
+    return {
+        name: {**result, "breaker": breakers.get(name)}
+        for name, result in zip(names, results, strict=True)
+    }
+
+
+@require("operator")
+async def plugin_health(request: web.Request) -> web.Response:
+    """Every backend's health for IT staff; 200 whatever it says (intake may still work)."""
+    plugins = await _plugins_health(request.app)
+    healthy = all(item["ok"] for item in plugins.values())
+    return web.json_response({"status": "ok" if healthy else "degraded", "plugins": plugins})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    app = request.app
+    try:
+        await app[appkeys.STORE].ping()
+        database = {"ok": True, "detail": ""}
+    except Exception as exc:
+        database = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+    plugins = await _plugins_health(app)
+    ready = database["ok"] and all(item["ok"] for item in plugins.values())
+    return web.json_response(
+        {"status": "ready" if ready else "unready", "database": database, "plugins": plugins},
+        status=200 if ready else 503,
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app
+    registry = app[appkeys.METRICS]
+    try:
+        connectors = app[appkeys.CONNECTORS]
+        registry.set_queue_depth(await views.queue_depth(app[appkeys.STORE]), list(connectors))
+    except Exception:
+        pass  # metrics must answer even when the database does not
+    for name, lane in app[appkeys.DISPATCHER].lanes.items():
+        registry.set_breaker(name, lane.breaker.state)
+    return web.Response(
+        body=registry.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+    )

@@ -1,0 +1,27 @@
+"""Typed keys of everything the app shares between views and background tasks."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.assembly import Assembly
+from gateway.config import Settings
+from gateway.dispatcher import Dispatcher
+from gateway.metrics import Metrics
+from gateway.plugin_api import Connector, HealthCheck, Lookup
+from gateway.plugins import PluginHost
+from gateway.router import Router
+from gateway.schemas import EventSchemas
+from gateway.store import Store
+
+ASSEMBLY = web.AppKey("assembly", Assembly)
+SETTINGS = web.AppKey("settings", Settings)
+HOST = web.AppKey("plugin_host", PluginHost)
+SCHEMAS = web.AppKey("schemas", EventSchemas)
+ROUTER = web.AppKey("router", Router)
+METRICS = web.AppKey("metrics", Metrics)
+STORE = web.AppKey("store", Store)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+CONNECTORS = web.AppKey("connectors", dict[str, Connector])
+LOOKUPS = web.AppKey("lookups", dict[str, tuple[str, Lookup]])
+HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck | None])

@@ -1,0 +1,87 @@
+"""The one place a gateway is put together: settings, plugins, event schemas and router.
+
+The app, every CLI command and the demo assemble through here, so they
+validate the same config against the same plugins and route the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gateway.config import Settings, parse_settings, read_toml
+from gateway.contracts import contracts_dir
+from gateway.plugin_api import PluginContext
+from gateway.plugins import PluginHost
+from gateway.router import Router
+from gateway.schemas import EventSchemas
+from gateway.store import Store
+from gateway.store.cache import Cache
+from gateway.store.send_records import SendRecordTable
+
+
+@dataclass(frozen=True)
+class Assembly:
+    settings: Settings
+    host: PluginHost
+    schemas: EventSchemas
+    router: Router
+
+    def contexts(self, store: Store | None = None) -> dict[str, PluginContext]:
+        return plugin_contexts(self.settings, store)
+
+
+def assemble(
+    config: Mapping[str, Any] | Settings,
+    *,
+    host: PluginHost | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: Path | None = None,
+) -> Assembly:
+    """Validate a parsed config (or take validated settings) and build what routes and checks it.
+
+    Raises `ConfigError` listing every problem; `environ` defaults to the process's.
+    """
+    host = host or PluginHost()
+    schemas = EventSchemas(contracts_dir() / "events")
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = parse_settings(
+            config, host.settings_model, schemas.known_types, environ, config_dir=config_dir
+        )
+    return Assembly(settings, host, schemas, Router(settings.routes, settings.enabled_plugins()))
+
+
+def assemble_file(
+    path: str | Path, *, host: PluginHost | None = None, environ: Mapping[str, str] | None = None
+) -> Assembly:
+    """`assemble` on a TOML file; relative paths in it are taken from the file's folder."""
+    return assemble(
+        read_toml(path), host=host, environ=environ, config_dir=Path(path).resolve().parent
+    )
+
+
+def load_settings(
+    path: str | Path, host: PluginHost | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Only the validated settings of a config file."""
+    return assemble_file(path, host=host, environ=environ).settings
+
+
+def plugin_contexts(settings: Settings, store: Store | None = None) -> dict[str, PluginContext]:
+    """What each enabled plugin is built with; the cache and send log only where there is a store."""
+    return {
+        name: PluginContext(
+            name,
+            cfg,
+            contracts_dir(),
+            logging.getLogger(f"gateway.plugins.{name}"),
+            cache=Cache(store, name) if store is not None else None,
+            send_records=SendRecordTable(store, name) if store is not None else None,
+        )
+        for name, cfg in settings.enabled_plugins().items()
+    }

@@ -1,0 +1,56 @@
+"""What every `gateway` command shares: the group, the config option, assembling, running."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from gateway.assembly import Assembly, assemble_file
+from gateway.config import ConfigError, Settings
+from gateway.plugins import PluginHost
+
+T = TypeVar("T")
+DEFAULT_CONFIG = os.environ.get("GATEWAY_CONFIG", "gateway.toml")
+config_option = click.option(
+    "--config",
+    "config_path",
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="the TOML config file (or set GATEWAY_CONFIG)",
+)
+
+
+def assembled(path: str, host: PluginHost | None = None) -> Assembly:
+    """The config assembled with the installed plugins; its problems printed, exit 2, when it is wrong."""
+    try:
+        return assemble_file(path, host=host)
+    except ConfigError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s):", err=True)
+        for item in exc.problems:
+            click.echo(f"  {item}", err=True)
+        sys.exit(2)
+
+
+def settings_of(path: str) -> Settings:
+    return assembled(path).settings
+
+
+def run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(factory())
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@click.group()
+@click.version_option(package_name="municipal-gateway")
+def main() -> None:
+    """Municipal integration gateway: portal events to back-office systems, durably."""

@@ -1,0 +1,145 @@
+"""Running things: the gateway, its mocks, the demo; checking the config; the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import click
+
+from gateway.cli.common import assembled, config_option, main, run, settings_of
+from gateway.config import config_warnings
+from gateway.plugins import PluginHost, PluginLoadError
+
+
+@main.command()
+@config_option
+def serve(config_path: str) -> None:
+    """Run the gateway (HTTP API and delivery workers)."""
+    from aiohttp import web
+
+    from gateway.app import create_app
+    from gateway.logs import configure_logging
+
+    parts = assembled(config_path)
+    settings = parts.settings
+    configure_logging(settings.gateway.log_level)
+    for warning in config_warnings(settings):
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        web.run_app(
+            create_app(parts),
+            host=settings.gateway.host,
+            port=settings.gateway.port,
+            print=lambda message: click.echo(
+                message.splitlines()[0] if message else message, err=True
+            ),
+        )
+    except PluginLoadError as exc:
+        click.echo(f"cannot start: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # the port is taken, the database is unreachable, ...
+        click.echo(f"cannot start: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--backends",
+    is_flag=True,
+    help="also run each enabled plugin's health check against its backend (network calls)",
+)
+def check_config(path: str, backends: bool) -> None:
+    """Validate a config file; print every problem with its key path."""
+    parts = assembled(path)
+    settings = parts.settings
+    for warning in config_warnings(settings):
+        click.echo(f"warning: {warning}")
+    enabled = ", ".join(settings.enabled_plugins()) or "none"
+    click.echo(f"{path}: OK ({len(settings.routes)} routes; enabled plugins: {enabled})")
+    if backends:
+        from gateway.health import check_backends
+
+        results = run(lambda: check_backends(parts))
+        for name, health in results.items():
+            click.echo(f"  {name:<10} {'ok' if health.ok else 'FAILED'}: {health.detail}")
+        if not all(health.ok for health in results.values()):
+            sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="also show which are enabled",
+)
+def plugins(config_path: str | None) -> None:
+    """Installed plugins with their versions, and whether the config enables them."""
+    host = PluginHost()
+    enabled = set(assembled(config_path, host).settings.enabled_plugins()) if config_path else set()
+    for plugin in host.installed():
+        mark = "enabled" if plugin.name in enabled else ("disabled" if config_path else "")
+        click.echo(
+            f"{plugin.name:<12} {plugin.distribution} {plugin.version:<8} {plugin.module:<24} {mark}".rstrip()
+        )
+
+
+@main.command()
+@config_option
+def mocks(config_path: str) -> None:
+    """Run the mock backend of every enabled plugin at the address its `url` names."""
+    parts = assembled(config_path)
+
+    async def serve_mocks() -> None:
+        started = []
+        for name, context in parts.contexts().items():
+            mock = parts.host.mock(context)
+            if mock is None:
+                click.echo(f"{name}: no mock backend", err=True)
+                continue
+            url = await mock.start()
+            started.append(mock)
+            served = getattr(mock, "smtp_url", url)  # a mail server: SMTP there, admin over HTTP
+            click.echo(f"{name}: mock listening on {served} (admin: {url}/_mock/state)", err=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        for mock in started:
+            await mock.stop()
+
+    run(serve_mocks)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@config_option
+def db_upgrade(config_path: str) -> None:
+    """Apply the Alembic migrations (the gateway also does this at start-up)."""
+    from gateway.store import open_store
+
+    async def work() -> None:
+        store = await open_store(settings_of(config_path).gateway.database_url)
+        await store.close()
+
+    run(work)
+    click.echo("database schema is up to date")
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="keep the working folder (database, config) afterwards")
+@click.option("--wait", is_flag=True, help="keep the gateway and mocks running until Ctrl-C")
+def demo(keep: bool, wait: bool) -> None:
+    """Start the mocks and the gateway on SQLite, walk one application of each kind, print its story."""
+    from gateway.devtools.demo import run_demo
+
+    sys.exit(run(lambda: run_demo(keep=keep, wait=wait)))

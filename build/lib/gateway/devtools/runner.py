@@ -1,0 +1,34 @@
+"""Run a gateway app inside the current event loop, on a given or free port (demo, tests, bench)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway import appkeys
+from gateway.app import create_app
+from gateway.assembly import Assembly
+from gateway.config import Settings
+from gateway.plugins import PluginHost
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    config: Settings | Assembly, host: PluginHost | None = None, port: int | None = None
+) -> AsyncIterator[tuple[str, web.Application]]:
+    """Yield (base URL, app); everything is stopped on leaving the block."""
+    app = create_app(config, host)
+    settings = app[appkeys.SETTINGS]
+    runner = web.AppRunner(app, access_log=None)
+    try:
+        await runner.setup()  # a failed start-up still closes what it opened, in finally
+        site = web.TCPSite(
+            runner, settings.gateway.host, settings.gateway.port if port is None else port
+        )
+        await site.start()
+        bound = runner.addresses[0][1] if runner.addresses else settings.gateway.port
+        yield f"http://{settings.gateway.host}:{bound}", app
+    finally:
+        await runner.cleanup()

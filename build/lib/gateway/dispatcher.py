@@ -1,0 +1,316 @@
+"""Background delivery: one lane per enabled plugin.
+
+Each lane claims only its own plugin's due deliveries, keeps at most
+`concurrency` of them in flight, and has its own timeout, retry policy and
+circuit breaker, so a slow or dead backend never delays another plugin.
+Lanes sleep until woken (new work committed in this process), until their
+next delivery comes due, or for `poll_interval` (work from other processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from gateway.breaker import OPEN, CircuitBreaker
+from gateway.config import PluginSettings
+from gateway.errors import (
+    ConfigurationError,
+    GatewayError,
+    OutcomeUnknownError,
+    PermanentError,
+    ThrottledError,
+)
+from gateway.events import derive_events
+from gateway.metrics import Metrics
+from gateway.plugin_api import Connector, DeliveryResult, Event
+from gateway.retry import next_attempt_at, with_connection_retries
+from gateway.schemas import EventSchemas
+from gateway.states import Outcome
+from gateway.store import Store
+from gateway.store.leases import (
+    Claim,
+    LeaseLost,
+    claim_due,
+    next_due_at,
+    settle_failure,
+    settle_success,
+)
+from gateway.store.models import utcnow
+
+log = logging.getLogger("gateway.dispatcher")
+
+LEASE_MARGIN = 5.0  # seconds a lease outlives the attempt timeout; settling takes milliseconds
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class PluginLane:
+    """Delivers one plugin's events."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: PluginSettings,
+        connector: Connector,
+        *,
+        store: Store,
+        schemas: EventSchemas,
+        route: Callable[[str, Mapping[str, Any]], list[str]],
+        metrics: Metrics,
+        notify: Callable[[Iterable[str]], None],
+        poll_interval: float,
+        worker: str,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.connector = connector
+        self.breaker = CircuitBreaker(settings.breaker)
+        self._store = store
+        self._schemas = schemas
+        self._route = route
+        self._metrics = metrics
+        self._notify = notify
+        self._poll = poll_interval
+        self._worker = worker
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.settings.timeout + LEASE_MARGIN
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"lane-{self.name}")
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming; let attempts in flight finish for `grace` seconds, then interrupt them."""
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            await self._task
+        if self._in_flight:
+            _done, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def _run(self) -> None:
+        db_failures = 0
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                delay = await self._fill()
+                db_failures = 0
+            except Exception:
+                db_failures += 1
+                delay = min(30.0, 0.5 * 2**db_failures)
+                log.exception("lane %s: store unavailable, retrying in %.1fs", self.name, delay)
+            if delay > 0 and not self._stopping:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+
+    async def _fill(self) -> float:
+        """Claim and start what may run now; return how long to sleep."""
+        self._metrics.set_breaker(self.name, self.breaker.state)
+        room = self.breaker.allowance(len(self._in_flight), self.settings.concurrency)
+        if room > 0:
+            claims = await claim_due(self._store, self.name, room, self.lease_seconds, self._worker)
+            for claim in claims:
+                task = asyncio.create_task(
+                    self._attempt(claim), name=f"delivery-{claim.delivery_id}"
+                )
+                self._in_flight.add(task)
+                task.add_done_callback(self._finished)
+            if len(claims) == room:
+                return 0.0  # there may be more due right now
+        if self.breaker.state == OPEN:
+            return max(0.05, min(self.breaker.remaining(), self._poll * 10))
+        if len(self._in_flight) >= self.settings.concurrency or room == 0:
+            return self._poll  # a finishing attempt wakes us sooner
+        due = await next_due_at(self._store, self.name)
+        if due is None:
+            return self._poll
+        return max(0.0, min(self._poll, (due - utcnow()).total_seconds()))
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+
+    async def _attempt(self, claim: Claim) -> None:
+        started = time.perf_counter()
+        outcome = Outcome.SUCCEEDED
+        try:
+            if claim.envelope is None:
+                raise PermanentError(
+                    "the event's payload was purged by retention; it cannot be delivered"
+                )
+            event = Event.from_envelope(claim.envelope)
+            async with asyncio.timeout(self.settings.timeout):
+                answer = await with_connection_retries(lambda: self.connector.deliver(event))
+            if not isinstance(answer, DeliveryResult):
+                raise PermanentError(
+                    f"plugin {self.name!r} returned {type(answer).__name__}, not DeliveryResult"
+                )
+            derived = derive_events(
+                event, self.name, answer.emit, self._schemas, self._route, utcnow()
+            )
+            created = await settle_success(
+                self._store,
+                claim,
+                dict(answer.result) if answer.result is not None else None,
+                derived,
+            )
+            self.breaker.record_success()
+            for item in created:
+                self._metrics.accepted(item.type)
+            self._notify({plugin for item in created for plugin in item.plugins})
+        except asyncio.CancelledError:
+            outcome = Outcome.INTERRUPTED
+            await asyncio.shield(
+                self._fail(claim, outcome, "Interrupted", "stopped during shutdown", wait=0.0)
+            )
+            raise
+        except LeaseLost:
+            outcome = Outcome.LEASE_LOST
+            log.warning(
+                "lane %s: delivery %s was reclaimed by another worker", self.name, claim.delivery_id
+            )
+        except ThrottledError as exc:
+            outcome = Outcome.THROTTLED
+            self.breaker.pause(exc.retry_after, f"throttled: {exc.message}")
+            await self._fail(claim, outcome, type(exc).__name__, exc.message, wait=exc.retry_after)
+        except OutcomeUnknownError as exc:
+            outcome = exc.kind
+            await self._fail(
+                claim, outcome, type(exc).__name__, settle_hint(exc.message, claim), dead=True
+            )
+        except PermanentError as exc:
+            outcome = exc.kind
+            await self._fail(claim, outcome, type(exc).__name__, exc.message, dead=True)
+            if isinstance(exc, ConfigurationError):
+                self.breaker.record_failure(exc.message)
+        except TimeoutError:
+            outcome = Outcome.TIMEOUT
+            self.breaker.record_failure("timeouts")
+            await self._fail(
+                claim, outcome, "TimeoutError", f"no answer within {self.settings.timeout:g}s"
+            )
+        except Exception as exc:
+            outcome = Outcome.TRANSIENT
+            message = (
+                exc.message if isinstance(exc, GatewayError) else str(exc) or type(exc).__name__
+            )
+            self.breaker.record_failure(message)
+            await self._fail(claim, outcome, type(exc).__name__, message)
+        finally:
+            self._metrics.deliveries.labels(self.name, outcome).inc()
+            self._metrics.attempt_seconds.labels(self.name).observe(time.perf_counter() - started)
+            self._metrics.set_breaker(self.name, self.breaker.state)
+
+    async def _fail(
+        self,
+        claim: Claim,
+        outcome: Outcome,
+        error_class: str,
+        message: str,
+        *,
+        dead: bool = False,
+        wait: float | None = None,
+    ) -> None:
+        """Record a failed attempt: dead, or retried after `wait` seconds (not counted), or by the schedule."""
+        current = utcnow()
+        counts = wait is None
+        if dead:
+            retry_at = None
+        elif wait is not None:
+            retry_at = current + timedelta(seconds=wait)
+        else:
+            retry_at = next_attempt_at(
+                self.settings.retry, claim.failures + 1, claim.created_at, current
+            )
+            if retry_at is None:
+                message = f"gave up after {claim.failures + 1} failed attempts: {message}"
+        try:
+            await settle_failure(
+                self._store,
+                claim,
+                outcome=outcome,
+                error_class=error_class,
+                message=message[:2000],
+                retry_at=retry_at,
+                counts=counts,
+            )
+        except LeaseLost:
+            log.warning(
+                "lane %s: delivery %s was reclaimed before its failure was recorded",
+                self.name,
+                claim.delivery_id,
+            )
+        level = logging.ERROR if retry_at is None else logging.WARNING
+        log.log(
+            level,
+            "lane %s: event %s attempt %s %s: %s",
+            self.name,
+            claim.event_id,
+            claim.attempt,
+            outcome,
+            message,
+        )
+
+
+def settle_hint(message: str, claim: Claim) -> str:
+    """What an operator reads on an in-doubt delivery: why, and the two ways out."""
+    where = f"/v1/events/{claim.event_id}/deliveries/{claim.plugin}"
+    return (
+        f"{message} — not sent again. Check the backend, then confirm what it holds "
+        f"(POST {where}/confirm, or `gateway deliveries confirm {claim.event_id} {claim.plugin} "
+        f"KEY=VALUE...`) or release it for another try (POST {where}/release, or "
+        f"`gateway deliveries release {claim.event_id} {claim.plugin}`)"
+    )
+
+
+class Dispatcher:
+    """All lanes of one gateway process."""
+
+    def __init__(self, lanes: dict[str, PluginLane]) -> None:
+        self.lanes = lanes
+
+    def notify(self, plugins: Iterable[str]) -> None:
+        for plugin in plugins:
+            lane = self.lanes.get(plugin)
+            if lane is not None:
+                lane.wake()
+
+    def start(self) -> None:
+        for lane in self.lanes.values():
+            lane.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        await asyncio.gather(*(lane.stop(grace) for lane in self.lanes.values()))
+
+    def breakers(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {
+                "state": lane.breaker.state,
+                "reason": lane.breaker.reason,
+                "retry_in": round(lane.breaker.remaining(), 1),
+            }
+            for name, lane in self.lanes.items()
+        }

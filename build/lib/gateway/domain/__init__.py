@@ -1,0 +1,1 @@
+"""Check-digit rules of Greek identifiers; pure functions, no I/O."""

@@ -1,0 +1,173 @@
+"""`POST /v1/events`: authenticate, validate, route, store durably, answer 202.
+
+Order matters: the size limit before reading, the signature before looking
+at the content, and nothing written unless every check passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from gateway import appkeys
+from gateway.events import canonical_hash
+from gateway.problems import ProblemError, problem
+from gateway.signature import SignatureError, verify
+from gateway.store.accept import NewEvent
+from gateway.store.models import utcnow
+
+log = logging.getLogger("gateway.intake")
+ACCEPTED_TYPES = ("application/cloudevents+json", "application/json")
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise ProblemError(
+            413,
+            "Payload Too Large",
+            f"the body is {request.content_length} bytes; the limit is {limit}",
+            "too-large",
+        )
+    if request.content_length is not None:
+        try:
+            return await request.content.readexactly(request.content_length)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            # the client went away mid-body: nothing is stored; the answer may not reach it
+            raise ProblemError(
+                400,
+                "Incomplete body",
+                f"the connection ended before the {request.content_length} bytes of Content-Length came",
+                "incomplete-body",
+            ) from None
+    chunks, size = [], 0  # chunked transfer: count as we go
+    async for chunk in request.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise ProblemError(
+                413,
+                "Payload Too Large",
+                f"the body is over the limit of {limit} bytes",
+                "too-large",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ProblemError(
+            400, "Malformed JSON", f"the body is not valid JSON: {exc}", "malformed-json"
+        ) from None
+    if not isinstance(document, dict):
+        raise ProblemError(
+            400,
+            "Not an event",
+            f"the body is a JSON {type(document).__name__}, not an object",
+            "not-an-object",
+        )
+    return document
+
+
+async def post_event(request: web.Request) -> web.Response:
+    app = request.app
+    settings = app[appkeys.SETTINGS]
+    metrics = app[appkeys.METRICS]
+    try:
+        body = await _read_body(request, settings.gateway.max_body_bytes)
+        try:
+            verify(request.headers, body, settings.auth.portal_secrets)
+        except SignatureError as exc:
+            raise ProblemError(401, "Invalid signature", str(exc), "invalid-signature") from None
+        if request.content_type not in ACCEPTED_TYPES:
+            raise ProblemError(
+                415,
+                "Unsupported Media Type",
+                f"Content-Type is {request.content_type!r}; send application/cloudevents+json or application/json",
+                "unsupported-media-type",
+            )
+        event = _parse(body)
+        schemas = app[appkeys.SCHEMAS]
+        violations = schemas.validate(event)
+        if violations:
+            unknown = [
+                v
+                for v in violations
+                if v.path == "$.type" and v.message.startswith("unknown event type")
+            ]
+            title = "Unknown event type" if unknown else "Invalid event"
+            raise ProblemError(
+                422,
+                title,
+                f"{len(violations)} problem(s); see errors",
+                "unknown-type" if unknown else "schema-violation",
+                errors=[v.as_dict() for v in violations],
+            )
+        if event["type"] not in schemas.portal_types:
+            raise ProblemError(
+                422,
+                "Not a portal event",
+                f"{event['type']} is derived by the gateway's plugins; the portal cannot post it",
+                "not-a-portal-event",
+                errors=[{"path": "$.type", "message": "derived event types are not accepted"}],
+            )
+    except ProblemError as exc:
+        metrics.events_rejected.labels(str(exc.response.status)).inc()
+        raise
+
+    now = utcnow()
+    plugins = app[appkeys.ROUTER].plugins_for(event["type"], event["data"])
+    try:
+        (answer,) = await app[appkeys.STORE].accept(
+            [
+                NewEvent(
+                    id=event["id"],
+                    type=event["type"],
+                    source=event["source"],
+                    subject=event.get("subject"),
+                    body_hash=canonical_hash(event),
+                    envelope=event,
+                    plugins=plugins,
+                    received_at=now,
+                    envelope_json=body.decode("utf-8"),
+                )
+            ]
+        )
+    except Exception:
+        log.exception("could not store event %s", event["id"])
+        metrics.events_rejected.labels("503").inc()
+        raise ProblemError(
+            503,
+            "Service Unavailable",
+            "the event could not be stored, so it was not accepted; send it again",
+            "store-unavailable",
+            headers={"Retry-After": "5"},
+        ) from None
+    if answer.status == "conflict":
+        metrics.events_rejected.labels("409").inc()
+        return problem(
+            409,
+            "Conflict",
+            f"an event with id {event['id']!r} was already accepted with a different body",
+            "id-conflict",
+        )
+    if answer.status == "created":
+        metrics.accepted(event["type"])
+        app[appkeys.DISPATCHER].notify(answer.plugins)
+    return web.Response(
+        body=orjson.dumps(
+            {
+                "id": event["id"],
+                "status_url": f"/v1/events/{event['id']}",
+                "deliveries": answer.plugins,
+            }
+        ),
+        status=202,
+        content_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if answer.status == "duplicate" else None,
+    )

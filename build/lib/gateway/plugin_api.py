@@ -1,0 +1,230 @@
+"""The one door from a plugin into the core: everything a plugin may use, and nothing else.
+
+A plugin imports only this module (a test fails on any other `gateway.*`
+import under plugins/); `__all__` is pinned by a test, so the surface
+changes only on purpose. What is here:
+
+- hooks: `hookimpl`;
+- settings: `PluginSettings`, the base of a plugin's `[plugins.NAME]` model;
+- errors, which decide what happens to a delivery: `GatewayError` and its
+  kinds `TransientError` (`ConnectionFailed`), `PermanentError`
+  (`ConfigurationError`, `NotFoundError`, `InvalidInputError`),
+  `ThrottledError`, `OutcomeUnknownError`;
+- what flows: `Event` in; `DeliveryResult` with `Emit`s out; `Lookup`,
+  `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols;
+  `PluginContext`, what a plugin is built with;
+- storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
+  and `SendLog` (`SENDING`, `DONE`) over the latter;
+- helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
+  `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
+  `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
+- the payment ledger a back office offers reconciliation: `PaymentLedger`, `LedgerEntry`;
+- `MockServer`, what `gateway_mock` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from gateway.config import PluginSettings
+from gateway.domain.afm import afm_problem, normalize_afm
+from gateway.domain.rf import normalize_rf, rf_for, rf_problem
+from gateway.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    GatewayError,
+    InvalidInputError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermanentError,
+    ThrottledError,
+    TransientError,
+)
+from gateway.hookspecs import hookimpl
+from gateway.logs import mask
+from gateway.plugin_kit.http_errors import http_failures_as
+from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
+from gateway.plugin_kit.soap import SoapService, last_status
+from gateway.plugin_kit.storage import Cache, SendRecords
+from gateway.signature import signed_headers
+
+__all__ = [
+    "DONE",
+    "SENDING",
+    "Cache",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Connector",
+    "DeliveryResult",
+    "Emit",
+    "Event",
+    "GatewayError",
+    "Health",
+    "HealthCheck",
+    "InvalidInputError",
+    "LedgerEntry",
+    "Lookup",
+    "LookupHandler",
+    "MockServer",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaymentLedger",
+    "PermanentError",
+    "PluginContext",
+    "PluginSettings",
+    "SendLog",
+    "SendRecords",
+    "SettlesByHand",
+    "SoapService",
+    "ThrottledError",
+    "TransientError",
+    "afm_problem",
+    "hookimpl",
+    "http_failures_as",
+    "last_status",
+    "mask",
+    "normalize_afm",
+    "normalize_rf",
+    "rf_for",
+    "rf_problem",
+    "signed_headers",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One CloudEvent as the plugin receives it."""
+
+    id: str
+    type: str
+    source: str
+    data: Mapping[str, Any]
+    subject: str | None = None
+    time: str | None = None
+
+    @classmethod
+    def from_envelope(cls, envelope: Mapping[str, Any]) -> Event:
+        return cls(
+            id=envelope["id"],
+            type=envelope["type"],
+            source=envelope["source"],
+            data=envelope.get("data") or {},
+            subject=envelope.get("subject"),
+            time=envelope.get("time"),
+        )
+
+    def idempotency_key(self, plugin: str) -> str:
+        """The reference a backend call carries, stable across retries and replays."""
+        return f"{self.id}:{plugin}"
+
+
+@dataclass(frozen=True)
+class Emit:
+    """A derived event a plugin asks the gateway to store and route."""
+
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What a successful delivery hands back: a JSON-able result and derived events."""
+
+    result: Mapping[str, Any] | None = None
+    emit: list[Emit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str = ""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The plugin's I/O object; the core calls it once per attempt, under its own timeout."""
+
+    async def deliver(self, event: Event) -> DeliveryResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SettlesByHand(Protocol):
+    """A connector that can raise `OutcomeUnknownError` also lets an operator settle it.
+
+    `confirm` turns what the operator read in the backend (e.g. the protocol
+    number and date) into the result and derived events a successful attempt
+    would have given; it raises `InvalidInputError` when the facts do not do.
+    `release` forgets whatever made the plugin unsure, so the next attempt
+    sends again: the operator has checked that the backend holds nothing.
+    """
+
+    async def confirm(self, event: Event, facts: Mapping[str, Any]) -> DeliveryResult: ...
+
+    async def release(self, event: Event) -> None: ...
+
+
+LookupHandler = Callable[[str, Mapping[str, str]], Awaitable[Mapping[str, Any]]]
+HealthCheck = Callable[[], Awaitable[Health]]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A synchronous read the portal may make: served at `GET /v1/lookups/{name}/{key}`."""
+
+    name: str
+    handler: LookupHandler
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PluginContext:
+    """Everything the core hands a plugin when it is built."""
+
+    name: str
+    settings: PluginSettings
+    contracts_dir: Path
+    logger: logging.Logger
+    #: the plugin's namespace of the gateway's lookup cache (None outside a running gateway, e.g. `gateway mocks`)
+    cache: Cache | None = None
+    #: the plugin's namespace of the gateway's send log, for `SendLog` (None outside a running gateway)
+    send_records: SendRecords | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One payment as the back office holds it (amounts as 2-place decimal strings)."""
+
+    payment_id: str
+    receipt_number: str
+    rf_code: str
+    amount: str
+    channel: str
+    paid_at: str
+
+
+@runtime_checkable
+class PaymentLedger(Protocol):
+    """What a back office offers the daily reconciliation: the payments it holds for a day."""
+
+    async def payments_on(self, day: date) -> list[LedgerEntry]: ...
+
+
+@runtime_checkable
+class MockServer(Protocol):
+    """A mock backend `gateway mocks` starts at the plugin's `url` (build it on `mocks.base.MockBackend`)."""
+
+    @property
+    def url(self) -> str:
+        """Where it listens (after `start`, with the port it was given)."""
+        ...
+
+    async def start(self) -> str: ...
+
+    async def stop(self) -> None: ...

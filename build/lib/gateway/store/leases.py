@@ -1,0 +1,264 @@
+"""The worker's lease cycle: claim due work under a lease, then settle it.
+
+A claim sets `state = running`, a fresh lease token and an expiry; settling
+only succeeds while the token still matches, so a worker whose lease expired
+(and whose delivery another worker took) can no longer write its outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection
+
+from gateway.states import DeliveryState, Outcome
+from gateway.store.accept import NewEvent, insert_events
+from gateway.store.db import Store
+from gateway.store.models import attempts, deliveries, events, utcnow
+
+
+class LeaseLost(Exception):
+    """The delivery was reclaimed by another worker; this outcome is void."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    event_id: str
+    plugin: str
+    attempt: int
+    failures: int
+    lease_token: str
+    created_at: datetime
+    envelope: dict[str, Any] | None
+
+
+def _due(plugin: str, now: datetime) -> Any:
+    return and_(
+        deliveries.c.plugin == plugin,
+        or_(
+            and_(deliveries.c.state == DeliveryState.PENDING, deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.state == DeliveryState.RUNNING, deliveries.c.lease_expires_at < now),
+        ),
+    )
+
+
+async def claim_due(
+    store: Store, plugin: str, limit: int, lease_seconds: float, worker: str
+) -> list[Claim]:
+    """Take up to `limit` due deliveries of one plugin, oldest due first."""
+    now = utcnow()
+    token = str(uuid.uuid4())
+    query = (
+        select(deliveries.c.id, deliveries.c.state)
+        .where(_due(plugin, now))
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+    )
+    if not store.is_sqlite:
+        query = query.with_for_update(skip_locked=True)
+
+    def claim(connection: Connection) -> list[Any]:
+        picked = (connection.execute(query)).all()
+        if not picked:
+            return []
+        ids = [row.id for row in picked]
+        reclaimed = [row.id for row in picked if row.state == DeliveryState.RUNNING]
+        if reclaimed:
+            # the previous holder died mid-attempt: close its attempt and count it as failed
+            connection.execute(
+                update(attempts)
+                .where(attempts.c.delivery_id.in_(reclaimed), attempts.c.ended_at.is_(None))
+                .values(
+                    ended_at=now,
+                    outcome=Outcome.LEASE_EXPIRED,
+                    error_message="worker lost its lease",
+                )
+            )
+            connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(reclaimed))
+                .values(failures=deliveries.c.failures + 1)
+            )
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(ids))
+            .values(
+                state=DeliveryState.RUNNING,
+                attempts=deliveries.c.attempts + 1,
+                lease_token=token,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+        )
+        rows = (
+            connection.execute(
+                select(
+                    deliveries.c.id,
+                    deliveries.c.event_id,
+                    deliveries.c.plugin,
+                    deliveries.c.attempts,
+                    deliveries.c.failures,
+                    deliveries.c.created_at,
+                    events.c.envelope,
+                )
+                .join(events, events.c.id == deliveries.c.event_id)
+                .where(deliveries.c.id.in_(ids))
+                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            )
+        ).all()
+        connection.execute(
+            attempts.insert(),
+            [
+                {
+                    "delivery_id": row.id,
+                    "number": row.attempts,
+                    "worker": worker,
+                    "lease_token": token,
+                    "started_at": now,
+                }
+                for row in rows
+            ],
+        )
+        return list(rows)
+
+    rows = await store.transact(claim)
+    return [
+        Claim(
+            row.id,
+            row.event_id,
+            row.plugin,
+            row.attempts,
+            row.failures,
+            token,
+            row.created_at,
+            row.envelope,
+        )
+        for row in rows
+    ]
+
+
+def _close_attempt(
+    connection: Connection,
+    claim: Claim,
+    outcome: Outcome,
+    error_class: str | None,
+    message: str | None,
+) -> None:
+    connection.execute(
+        update(attempts)
+        .where(
+            attempts.c.delivery_id == claim.delivery_id, attempts.c.lease_token == claim.lease_token
+        )
+        .values(ended_at=utcnow(), outcome=outcome, error_class=error_class, error_message=message)
+    )
+
+
+def store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEvent]:
+    """Store the derived events; return those that were new (an identical one is skipped)."""
+    answers = insert_events(connection, derived) if derived else []
+    return [
+        item for item, answer in zip(derived, answers, strict=True) if answer.status == "created"
+    ]
+
+
+def _held(claim: Claim) -> Any:
+    return and_(
+        deliveries.c.id == claim.delivery_id,
+        deliveries.c.lease_token == claim.lease_token,
+        deliveries.c.state == DeliveryState.RUNNING,
+    )
+
+
+async def settle_success(
+    store: Store, claim: Claim, result: dict[str, Any] | None, derived: list[NewEvent]
+) -> list[NewEvent]:
+    """Mark succeeded and store derived events with their deliveries, atomically.
+
+    Returns the derived events that were new (an identical one already stored is skipped).
+    """
+    now = utcnow()
+
+    def settle(connection: Connection) -> list[NewEvent] | None:
+        done = connection.execute(
+            update(deliveries)
+            .where(_held(claim))
+            .values(
+                state=DeliveryState.SUCCEEDED,
+                result=result,
+                emitted=[item.id for item in derived],
+                lease_token=None,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        if done.rowcount != 1:
+            return None  # lease lost: nothing written
+        _close_attempt(connection, claim, Outcome.SUCCEEDED, None, None)
+        return store_derived(connection, derived)
+
+    created = await store.transact(settle)
+    if created is None:
+        raise LeaseLost(claim.delivery_id)
+    return created
+
+
+async def settle_failure(
+    store: Store,
+    claim: Claim,
+    *,
+    outcome: Outcome,
+    error_class: str,
+    message: str,
+    retry_at: datetime | None,
+    counts: bool = True,
+) -> None:
+    """Record a failed attempt; `retry_at=None` makes the delivery dead."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "state": DeliveryState.PENDING if retry_at else DeliveryState.DEAD,
+        "next_attempt_at": retry_at,
+        "last_error": message,
+        "last_error_kind": outcome,
+        "lease_token": None,
+        "lease_expires_at": None,
+        "updated_at": now,
+        "finished_at": None if retry_at else now,
+    }
+    if counts:
+        values["failures"] = deliveries.c.failures + 1
+
+    def settle(connection: Connection) -> bool:
+        done = connection.execute(update(deliveries).where(_held(claim)).values(**values))
+        if done.rowcount != 1:
+            return False
+        _close_attempt(connection, claim, outcome, error_class, message)
+        return True
+
+    if not await store.transact(settle):
+        raise LeaseLost(claim.delivery_id)
+
+
+async def next_due_at(store: Store, plugin: str) -> datetime | None:
+    """When this plugin's next delivery (or expiring lease) comes due."""
+    mine = deliveries.c.plugin == plugin
+    async with store.read() as connection:
+        pending = await connection.scalar(
+            select(deliveries.c.next_attempt_at)
+            .where(mine, deliveries.c.state == DeliveryState.PENDING)
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(1)
+        )
+        lease = await connection.scalar(
+            select(deliveries.c.lease_expires_at)
+            .where(mine, deliveries.c.state == DeliveryState.RUNNING)
+            .order_by(deliveries.c.lease_expires_at)
+            .limit(1)
+        )
+    return min((value for value in (pending, lease) if value is not None), default=None)

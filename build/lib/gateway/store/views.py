@@ -1,0 +1,197 @@
+"""What operators and the portal read: one event with its deliveries, lists, dead letters.
+
+Shared by the HTTP API and the CLI, so both always show the same thing.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal_column, select
+
+from gateway.states import ACTIVE_STATES, DeliveryState, EventStatus, overall_status
+from gateway.store.db import Store
+from gateway.store.models import attempts, deliveries, events
+
+EVENT_STATUSES = tuple(EventStatus)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """Raise ValueError for anything that is not a cursor we issued."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    text = base64.urlsafe_b64decode(padded.encode()).decode()
+    if not text.startswith("s") or not text[1:].isdigit():
+        raise ValueError("not a cursor")
+    return int(text[1:])
+
+
+def _delivery(row: Any, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    view = {
+        "plugin": row.plugin,
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "last_error_kind": row.last_error_kind,
+        "next_attempt_at": _iso(row.next_attempt_at)
+        if row.state == DeliveryState.PENDING
+        else None,
+        "result": row.result,
+        "emitted": row.emitted or [],
+    }
+    if history is not None:
+        view["history"] = history
+    return view
+
+
+async def event_view(store: Store, event_id: str) -> dict[str, Any] | None:
+    async with store.read() as connection:
+        event = (await connection.execute(select(events).where(events.c.id == event_id))).first()
+        if event is None:
+            return None
+        rows = (
+            await connection.execute(
+                select(deliveries)
+                .where(deliveries.c.event_id == event_id)
+                .order_by(deliveries.c.id)
+            )
+        ).all()
+        tries = (
+            await connection.execute(
+                select(attempts)
+                .where(attempts.c.delivery_id.in_([row.id for row in rows]))
+                .order_by(attempts.c.delivery_id, attempts.c.number)
+            )
+        ).all()
+    history: dict[int, list[dict[str, Any]]] = {}
+    for attempt in tries:
+        history.setdefault(attempt.delivery_id, []).append(
+            {
+                "number": attempt.number,
+                "started_at": _iso(attempt.started_at),
+                "ended_at": _iso(attempt.ended_at),
+                "outcome": attempt.outcome,
+                "error_class": attempt.error_class,
+                "error": attempt.error_message,
+            }
+        )
+    return {
+        "id": event.id,
+        "type": event.type,
+        "source": event.source,
+        "subject": event.subject,
+        "received_at": _iso(event.received_at),
+        "caused_by": event.cause_id,
+        "status": overall_status([row.state for row in rows]),
+        "data": (event.envelope or {}).get("data"),
+        "purged": event.purged_at is not None,
+        "deliveries": [_delivery(row, history.get(row.id, [])) for row in rows],
+    }
+
+
+def _status_filter(status: str) -> Any:
+    mine = deliveries.c.event_id == events.c.id
+    active = exists().where(mine, deliveries.c.state.in_(ACTIVE_STATES))
+    dead = exists().where(mine, deliveries.c.state == DeliveryState.DEAD)
+    if status == EventStatus.PENDING:
+        return active
+    if status == EventStatus.DEAD:
+        return and_(~active, dead)
+    return and_(~active, ~dead)
+
+
+async def list_events(
+    store: Store,
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    subject: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Newest first; `next_cursor` continues where this page ended."""
+    query = select(events.c.seq, events.c.id, events.c.type, events.c.subject, events.c.received_at)
+    if status:
+        query = query.where(_status_filter(status))
+    if type:
+        query = query.where(events.c.type == type)
+    if subject:
+        query = query.where(events.c.subject == subject)
+    if cursor:
+        query = query.where(events.c.seq < decode_cursor(cursor))
+    query = query.order_by(events.c.seq.desc()).limit(limit + 1)
+    async with store.read() as connection:
+        rows = (await connection.execute(query)).all()
+        page = rows[:limit]
+        states: dict[str, list[Any]] = {}
+        if page:
+            found = await connection.execute(
+                select(deliveries.c.event_id, deliveries.c.plugin, deliveries.c.state)
+                .where(deliveries.c.event_id.in_([row.id for row in page]))
+                .order_by(deliveries.c.id)
+            )
+            for row in found:
+                states.setdefault(row.event_id, []).append(row)
+    items = [
+        {
+            "id": row.id,
+            "type": row.type,
+            "subject": row.subject,
+            "received_at": _iso(row.received_at),
+            "status": overall_status([d.state for d in states.get(row.id, [])]),
+            "deliveries": {d.plugin: d.state for d in states.get(row.id, [])},
+        }
+        for row in page
+    ]
+    next_cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+async def dead_letters(
+    store: Store, *, plugin: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    query = (
+        select(deliveries, events.c.type, events.c.subject)
+        .join(events, events.c.id == deliveries.c.event_id)
+        # a literal, so SQLite and PostgreSQL see that the partial index ix_deliveries_dead applies
+        .where(deliveries.c.state == literal_column("'dead'"))
+        .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc())
+        .limit(limit)
+    )
+    if plugin:
+        query = query.where(deliveries.c.plugin == plugin)
+    async with store.read() as connection:
+        rows = (await connection.execute(query)).all()
+    return [
+        {
+            "event_id": row.event_id,
+            "event_type": row.type,
+            "subject": row.subject,
+            "plugin": row.plugin,
+            "attempts": row.attempts,
+            "reason": row.last_error,
+            "error_kind": row.last_error_kind,
+            "dead_since": _iso(row.finished_at),
+        }
+        for row in rows
+    ]
+
+
+async def queue_depth(store: Store) -> dict[tuple[str, str], int]:
+    """Count of deliveries by (plugin, state), for metrics."""
+    async with store.read() as connection:
+        rows = await connection.execute(
+            select(deliveries.c.plugin, deliveries.c.state, func.count()).group_by(
+                deliveries.c.plugin, deliveries.c.state
+            )
+        )
+        return {(row[0], row[1]): row[2] for row in rows}

@@ -1,0 +1,1 @@
+"""Plugins shipped with the gateway, one package per back-office system."""

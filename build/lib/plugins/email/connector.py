@@ -1,0 +1,250 @@
+"""Sending over SMTP, each message at most once per event and recipient.
+
+SMTP cannot be asked "did you take this one?", so the connector keeps a
+record per (event, recipient) in `gateway.send_log`: "sending" just before
+the message data goes out, "done" after the server's 250. A reply
+that refuses the data means nothing was taken and the record is dropped. A
+connection lost after the data went out leaves "sending": the next attempt
+does not send that message again but stops as `outcome_unknown`, naming
+the Message-ID to look for in the mail server's log; an operator then
+confirms (it was sent) or releases it (send again). Messages to other
+recipients of the same event go on regardless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import aiosmtplib
+
+from gateway.plugin_api import (
+    DONE,
+    SENDING,
+    ConfigurationError,
+    ConnectionFailed,
+    DeliveryResult,
+    Event,
+    Health,
+    InvalidInputError,
+    OutcomeUnknownError,
+    PermanentError,
+    PluginContext,
+    SendLog,
+    TransientError,
+    mask,
+)
+from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
+from plugins.email.render import Renderer
+from plugins.email.settings import EmailSettings
+
+LOST = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError)
+
+
+class EmailConnector:
+    def __init__(self, context: PluginContext) -> None:
+        settings = context.settings
+        assert isinstance(settings, EmailSettings)
+        self.settings = settings
+        self.sends = SendLog(context.send_records, settings.in_doubt_days)
+        self.renderer = Renderer(settings)
+        #: the last refusal of our login; /readyz shows it until a login succeeds
+        self.configuration_fault: str | None = None
+
+    # -- delivery ------------------------------------------------------------------------
+
+    async def deliver(self, event: Event) -> DeliveryResult:
+        messages = outgoing(event, self.settings.departments)
+        sent: list[dict[str, str]] = []
+        already, in_doubt, refused = [], [], []
+        pending = []
+        for message in messages:
+            state = await self.sends.state(recipient_key(event.id, message.to_address))
+            if state == DONE:
+                already.append(self._line(event.id, message))
+            elif state == SENDING:
+                in_doubt.append(self._line(event.id, message))
+            else:
+                pending.append(message)
+        if pending:
+            async with self._session() as smtp:
+                for message in pending:
+                    outcome = await self._send(smtp, event.id, message)
+                    line = self._line(event.id, message)
+                    if outcome is None:
+                        sent.append(line)
+                    else:
+                        refused.append(f"{line['to']}: {outcome}")
+        if in_doubt:
+            ids = ", ".join(f"{line['message_id']} to {line['to']}" for line in in_doubt)
+            raise OutcomeUnknownError(
+                f"the mail server may have taken {ids}: the connection was lost after the "
+                "message was sent; look for the Message-ID in the server's log",
+                code="smtp_answer_lost",
+            )
+        if refused:
+            raise PermanentError("the mail server refused: " + "; ".join(refused))
+        return DeliveryResult(
+            result={"sent": sent, "already_sent": already, "recipients": len(messages)}
+        )
+
+    def _line(self, event_id: str, message: Outgoing) -> dict[str, str]:
+        """What the delivery's result keeps: no address in clear (it outlives the payload)."""
+        return {
+            "to": mask(message.to_address),
+            "template": f"{message.locale}/{message.template}",
+            "message_id": message_id(event_id, message.to_address, self.settings.id_domain),
+        }
+
+    async def _send(self, smtp: aiosmtplib.SMTP, event_id: str, message: Outgoing) -> str | None:
+        """Send one; None when sent, the server's words when it refused for good."""
+        email = self.renderer.email(message, event_id)
+        key = recipient_key(event_id, message.to_address)
+        try:
+            await smtp.mail(self.settings.from_address)
+            await smtp.rcpt(message.to_address)
+        except aiosmtplib.SMTPResponseException as exc:
+            await _reset(smtp)
+            return _refusal(exc)  # raises for a temporary refusal
+        except LOST as exc:
+            raise TransientError(f"the mail server went away before the message: {exc}") from exc
+        await self.sends.sending(key)
+        try:
+            await smtp.data(email)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.sends.forget(key)  # the server answered: it did not take the message
+            await _reset(smtp)
+            return _refusal(exc)
+        except LOST as exc:
+            raise TransientError(
+                f"the connection was lost after the message was sent ({type(exc).__name__}); "
+                "the next attempt will not send it again"
+            ) from exc
+        await self.sends.done(key)
+        return None
+
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        """One SMTP connection for one delivery's messages, closed however the delivery ends."""
+        smtp = await self._connect()
+        try:
+            yield smtp
+        finally:
+            try:
+                if smtp.is_connected:
+                    await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        settings = self.settings
+        context = None
+        if settings.implicit_tls or settings.starttls:
+            context = ssl.create_default_context(cafile=settings.tls_ca_file)
+            if not settings.tls_verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+        smtp = aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            use_tls=settings.implicit_tls,
+            start_tls=settings.starttls,
+            tls_context=context,
+            timeout=settings.timeout,
+        )
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
+            if _untrusted(exc):
+                self.configuration_fault = (
+                    f"the mail server {settings.url} has a certificate we do not trust ({exc}); "
+                    "set tls_ca_file to its CA"
+                )
+                raise ConfigurationError(self.configuration_fault, code="smtp_tls") from exc
+            raise ConnectionFailed(f"cannot reach the mail server {settings.url}: {exc}") from exc
+        except aiosmtplib.SMTPException as exc:
+            raise TransientError(f"the mail server {settings.url} failed to greet: {exc}") from exc
+        if settings.username:
+            try:
+                await smtp.login(settings.username, settings.password or "")
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                smtp.close()
+                self.configuration_fault = (
+                    f"the mail server refused the login: {exc.code} {exc.message}"
+                )
+                raise ConfigurationError(self.configuration_fault, code=f"smtp_{exc.code}") from exc
+            except aiosmtplib.SMTPException as exc:
+                smtp.close()
+                raise TransientError(f"login to the mail server failed: {exc}") from exc
+            self.configuration_fault = None
+        return smtp
+
+    # -- operators settle a message in doubt ---------------------------------------------------
+
+    async def confirm(self, event: Event, facts: Mapping[str, Any]) -> DeliveryResult:
+        """The server's log shows the messages in doubt were taken: they count as sent."""
+        answer = str(facts.get("sent", "yes")).lower()
+        if any(key != "sent" for key in facts) or answer not in ("yes", "true"):
+            raise InvalidInputError('confirm takes no facts, or {"sent": "yes"}')
+        lines = []
+        for message in outgoing(event, self.settings.departments):
+            key = recipient_key(event.id, message.to_address)
+            if await self.sends.state(key) == SENDING:
+                await self.sends.done(key)
+                lines.append(self._line(event.id, message))
+        return DeliveryResult(result={"confirmed_sent": lines})
+
+    async def release(self, event: Event) -> None:
+        """The server never took them: the next attempt sends the messages in doubt again."""
+        for message in outgoing(event, self.settings.departments):
+            key = recipient_key(event.id, message.to_address)
+            if await self.sends.state(key) == SENDING:
+                await self.sends.forget(key)
+
+    # -- health ----------------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """Connect, greet and log in; sends nothing."""
+        try:
+            smtp = await self._connect()
+        except Exception as exc:
+            return Health(False, getattr(exc, "message", str(exc)))
+        try:
+            await smtp.quit()
+        except aiosmtplib.SMTPException:
+            smtp.close()
+        return Health(True, f"mail server {self.settings.host}:{self.settings.port}")
+
+    async def aclose(self) -> None:
+        """Nothing is kept open between deliveries."""
+
+
+def _untrusted(exc: BaseException) -> bool:
+    """A certificate that failed verification, wherever aiosmtplib wrapped it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _refusal(exc: aiosmtplib.SMTPResponseException) -> str:
+    """4xx: try again later (raises); 5xx: the server's words, for a permanent refusal."""
+    words = f"{exc.code} {exc.message}".strip()
+    if 400 <= exc.code < 500:
+        raise TransientError(
+            f"the mail server deferred the message: {words}", code=f"smtp_{exc.code}"
+        )
+    return words
+
+
+async def _reset(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        await smtp.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        pass

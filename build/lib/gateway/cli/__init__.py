@@ -1,9 +1,0 @@
-"""The `gateway` command: serve, run mocks, check config, inspect and repair events.
-
-Each group of commands is a module of its own; importing them registers them on `main`.
-"""
-
-from gateway.cli import deliveries, events, reconcile, serving
-from gateway.cli.common import main
-
-__all__ = ["deliveries", "events", "main", "reconcile", "serving"]

@@ -1,1 +1,0 @@
-"""Check-digit rules of Greek identifiers; pure functions, no I/O."""

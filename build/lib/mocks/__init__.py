@@ -1,1 +1,0 @@
-"""Runnable mock backends, one per back-office system, on a shared base with fault injection."""

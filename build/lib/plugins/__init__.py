@@ -1,1 +1,0 @@
-"""Plugins shipped with the gateway, one package per back-office system."""

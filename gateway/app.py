@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import api, appkeys, intake
 from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
+from gateway.health import HealthCache
+from gateway.http_input import refuse_control_characters
+from gateway.logs import escaped
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, HealthCheck, Lookup
 from gateway.plugins import PluginHost, PluginLoadError
@@ -53,8 +57,17 @@ async def problem_middleware(
             "http-" + str(exc.status),
             headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
         )
+    except (SQLAlchemyError, OSError):
+        log.exception("the store failed on %s %s", request.method, escaped(request.path))
+        return problem(
+            503,
+            "Service Unavailable",
+            "the database did not answer; try again shortly",
+            "store-unavailable",
+            headers={"Retry-After": "5"},
+        )
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, escaped(request.path))
         return problem(
             500, "Internal Server Error", "the gateway failed; the error is in its log", "internal"
         )
@@ -88,6 +101,7 @@ async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
         app[appkeys.CONNECTORS] = connectors
         app[appkeys.LOOKUPS] = lookups
         app[appkeys.HEALTH_CHECKS] = checks
+        app[appkeys.HEALTH] = HealthCache(checks, app[appkeys.SETTINGS].gateway.health_interval)
         yield
     finally:
         for name, connector in connectors.items():
@@ -210,7 +224,7 @@ async def _freeze_gc(_app: web.Application) -> None:
 def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> web.Application:
     """The gateway for validated settings (assembled here) or an assembly made by the caller."""
     parts = config if isinstance(config, Assembly) else assemble(config, host=host)
-    app = web.Application(middlewares=[problem_middleware])
+    app = web.Application(middlewares=[problem_middleware, refuse_control_characters])
     app[appkeys.ASSEMBLY] = parts
     app[appkeys.SETTINGS] = parts.settings
     app[appkeys.HOST] = parts.host

@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway.assembly import Assembly
 from gateway.config import Settings
 from gateway.dispatcher import Dispatcher
+from gateway.health import HealthCache
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, HealthCheck, Lookup
 from gateway.plugins import PluginHost
@@ -25,3 +26,4 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CONNECTORS = web.AppKey("connectors", dict[str, Connector])
 LOOKUPS = web.AppKey("lookups", dict[str, tuple[str, Lookup]])
 HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck | None])
+HEALTH = web.AppKey("health", HealthCache)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway import appkeys
+from gateway.http_input import has_control
 from gateway.problems import ProblemError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -15,6 +16,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
+    if not header.isascii() or has_control(header):
+        raise ProblemError(
+            400,
+            "Bad request",
+            "the Authorization header holds bytes that are not printable ASCII",
+            "bad-header",
+            errors=[{"path": "header.Authorization", "message": "not printable ASCII"}],
+        )
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from gateway.attempts import bounded_result, poisoned, settle_hint
 from gateway.breaker import OPEN, CircuitBreaker
 from gateway.config import PluginSettings
 from gateway.errors import (
@@ -28,8 +29,10 @@ from gateway.errors import (
     ThrottledError,
 )
 from gateway.events import derive_events
+from gateway.logs import mask
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, DeliveryResult, Event
+from gateway.plugin_kit.backend_calls import begin_attempt
 from gateway.retry import next_attempt_at, with_connection_retries
 from gateway.schemas import EventSchemas
 from gateway.states import Outcome
@@ -156,6 +159,7 @@ class PluginLane:
     async def _attempt(self, claim: Claim) -> None:
         started = time.perf_counter()
         outcome = Outcome.SUCCEEDED
+        calls = begin_attempt()
         try:
             if claim.envelope is None:
                 raise PermanentError(
@@ -174,7 +178,7 @@ class PluginLane:
             created = await settle_success(
                 self._store,
                 claim,
-                dict(answer.result) if answer.result is not None else None,
+                bounded_result(answer.result),
                 derived,
             )
             self.breaker.record_success()
@@ -194,8 +198,9 @@ class PluginLane:
             )
         except ThrottledError as exc:
             outcome = Outcome.THROTTLED
-            self.breaker.pause(exc.retry_after, f"throttled: {exc.message}")
-            await self._fail(claim, outcome, type(exc).__name__, exc.message, wait=exc.retry_after)
+            wait = min(exc.retry_after, self.settings.max_throttle)
+            self.breaker.pause(wait, f"throttled: {exc.message}")
+            await self._fail(claim, outcome, type(exc).__name__, exc.message, wait=wait)
         except OutcomeUnknownError as exc:
             outcome = exc.kind
             await self._fail(
@@ -208,17 +213,27 @@ class PluginLane:
                 self.breaker.record_failure(exc.message)
         except TimeoutError:
             outcome = Outcome.TIMEOUT
-            self.breaker.record_failure("timeouts")
+            if calls.called:
+                self.breaker.record_failure("timeouts")
             await self._fail(
                 claim, outcome, "TimeoutError", f"no answer within {self.settings.timeout:g}s"
             )
         except Exception as exc:
-            outcome = Outcome.TRANSIENT
             message = (
                 exc.message if isinstance(exc, GatewayError) else str(exc) or type(exc).__name__
             )
-            self.breaker.record_failure(message)
-            await self._fail(claim, outcome, type(exc).__name__, message)
+            if poisoned(exc, calls.called):
+                # the plugin failed on the event itself: retrying cannot help, the backend is not to blame
+                outcome = Outcome.PERMANENT
+                message = (
+                    f"the plugin could not handle this event before calling its backend: {message}"
+                )
+                await self._fail(claim, outcome, type(exc).__name__, message, dead=True)
+            else:
+                outcome = Outcome.TRANSIENT
+                if calls.called:
+                    self.breaker.record_failure(message)
+                await self._fail(claim, outcome, type(exc).__name__, message)
         finally:
             self._metrics.deliveries.labels(self.name, outcome).inc()
             self._metrics.attempt_seconds.labels(self.name).observe(time.perf_counter() - started)
@@ -247,13 +262,16 @@ class PluginLane:
             )
             if retry_at is None:
                 message = f"gave up after {claim.failures + 1} failed attempts: {message}"
+        # personal data is masked before it is stored; an in-doubt hint is the plugin's own
+        # words for a clerk's search (a Message-ID looks like an address) and masked by it
+        kept = (message if outcome == Outcome.OUTCOME_UNKNOWN else mask(message))[:2000]
         try:
             await settle_failure(
                 self._store,
                 claim,
                 outcome=outcome,
                 error_class=error_class,
-                message=message[:2000],
+                message=kept,
                 retry_at=retry_at,
                 counts=counts,
             )
@@ -271,19 +289,8 @@ class PluginLane:
             claim.event_id,
             claim.attempt,
             outcome,
-            message,
+            kept,
         )
-
-
-def settle_hint(message: str, claim: Claim) -> str:
-    """What an operator reads on an in-doubt delivery: why, and the two ways out."""
-    where = f"/v1/events/{claim.event_id}/deliveries/{claim.plugin}"
-    return (
-        f"{message} — not sent again. Check the backend, then confirm what it holds "
-        f"(POST {where}/confirm, or `gateway deliveries confirm {claim.event_id} {claim.plugin} "
-        f"KEY=VALUE...`) or release it for another try (POST {where}/release, or "
-        f"`gateway deliveries release {claim.event_id} {claim.plugin}`)"
-    )
 
 
 class Dispatcher:

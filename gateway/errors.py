@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from gateway.states import Outcome
 
+MAX_WAIT = 30 * 86400.0
+
 
 class GatewayError(Exception):
     """Base of every error a plugin may raise on purpose."""
@@ -58,7 +60,9 @@ class ThrottledError(GatewayError):
 
     def __init__(self, message: str, *, retry_after: float, code: str | None = None) -> None:
         super().__init__(message, code=code)
-        self.retry_after = max(0.0, float(retry_after))
+        seconds = float(retry_after)
+        # a backend's number: NaN waits nothing, anything past a month is a month
+        self.retry_after = 0.0 if seconds != seconds else min(max(0.0, seconds), MAX_WAIT)
 
 
 class OutcomeUnknownError(GatewayError):

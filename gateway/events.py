@@ -20,12 +20,16 @@ def canonical_hash(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+#: only derived ids hold it; intake refuses a portal id that does, so the two never collide
+DERIVED_MARK = "~"
+
+
 def derived_id(cause_id: str, plugin: str, index: int) -> str:
-    """Deterministic, so the same cause always derives the same ids."""
-    candidate = f"{cause_id}.{plugin}" + (f".{index}" if index else "")
+    """Deterministic, so the same cause always derives the same ids: `{cause}~{plugin}[~{n}]`."""
+    candidate = f"{cause_id}{DERIVED_MARK}{plugin}" + (f"{DERIVED_MARK}{index}" if index else "")
     if len(candidate) <= 128:
         return candidate
-    return f"derived.{hashlib.sha256(candidate.encode()).hexdigest()[:40]}"
+    return f"{DERIVED_MARK}{hashlib.sha256(candidate.encode()).hexdigest()[:40]}"
 
 
 def derive_events(

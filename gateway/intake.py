@@ -14,9 +14,10 @@ import orjson
 from aiohttp import web
 
 from gateway import appkeys
-from gateway.events import canonical_hash
+from gateway.events import DERIVED_MARK, canonical_hash
+from gateway.http_input import MAX_JSON_DEPTH, json_too_deep
 from gateway.problems import ProblemError, problem
-from gateway.signature import SignatureError, verify
+from gateway.signature import MalformedHeader, SignatureError, verify
 from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
 
@@ -32,6 +33,8 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
             f"the body is {request.content_length} bytes; the limit is {limit}",
             "too-large",
         )
+    if request.content_length == 0:
+        return b""
     if request.content_length is not None:
         try:
             return await request.content.readexactly(request.content_length)
@@ -58,6 +61,15 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 def _parse(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        raise ProblemError(400, "Malformed JSON", "the body is empty", "malformed-json")
+    if json_too_deep(body):
+        raise ProblemError(
+            400,
+            "Malformed JSON",
+            f"the JSON nests deeper than {MAX_JSON_DEPTH} levels",
+            "malformed-json",
+        )
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -74,14 +86,76 @@ def _parse(body: bytes) -> dict[str, Any]:
     return document
 
 
+def _nul_path(value: Any, path: str = "$") -> str | None:
+    """The JSON path of the first string (or key) holding NUL, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return path
+            inner = _nul_path(item, f"{path}.{key}")
+            if inner:
+                return inner
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            inner = _nul_path(item, f"{path}[{index}]")
+            if inner:
+                return inner
+    return None
+
+
+def refuse_unstorable(event: dict[str, Any], body: bytes) -> None:
+    """What no backend (and PostgreSQL's text) can take, and ids only the gateway may use: 422.
+
+    NUL can only arrive escaped (JSON forbids it raw), so the walk runs only
+    when the body holds `\\u0000`.
+    """
+    if b"\\u0000" in body:
+        where = _nul_path(event)
+        if where:
+            raise ProblemError(
+                422,
+                "Invalid event",
+                "1 problem(s); see errors",
+                "schema-violation",
+                errors=[{"path": where, "message": "NUL (U+0000) is not allowed anywhere"}],
+            )
+    if DERIVED_MARK in event["id"]:
+        raise ProblemError(
+            422,
+            "Invalid event",
+            "1 problem(s); see errors",
+            "schema-violation",
+            errors=[
+                {
+                    "path": "$.id",
+                    "message": f"{DERIVED_MARK!r} is kept for the ids of events the gateway derives",
+                }
+            ],
+        )
+
+
 async def post_event(request: web.Request) -> web.Response:
     app = request.app
     settings = app[appkeys.SETTINGS]
     metrics = app[appkeys.METRICS]
     try:
-        body = await _read_body(request, settings.gateway.max_body_bytes)
+        try:
+            async with asyncio.timeout(settings.gateway.server.body_timeout):
+                body = await _read_body(request, settings.gateway.max_body_bytes)
+        except TimeoutError:
+            raise ProblemError(
+                408,
+                "Request Timeout",
+                f"the body did not arrive within {settings.gateway.server.body_timeout:g}s",
+                "body-timeout",
+                headers={"Connection": "close"},
+            ) from None
         try:
             verify(request.headers, body, settings.auth.portal_secrets)
+        except MalformedHeader as exc:
+            raise ProblemError(400, "Bad request", str(exc), "bad-header") from None
         except SignatureError as exc:
             raise ProblemError(401, "Invalid signature", str(exc), "invalid-signature") from None
         if request.content_type not in ACCEPTED_TYPES:
@@ -108,6 +182,7 @@ async def post_event(request: web.Request) -> web.Response:
                 "unknown-type" if unknown else "schema-violation",
                 errors=[v.as_dict() for v in violations],
             )
+        refuse_unstorable(event, body)
         if event["type"] not in schemas.portal_types:
             raise ProblemError(
                 422,

@@ -15,6 +15,9 @@ changes only on purpose. What is here:
   `PluginContext`, what a plugin is built with;
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
+- backend calls: `backend_client` (httpx with an answer cap, `AnswerTooLarge`,
+  redirects off, `is_redirect`), `mark_backend_call` (any other protocol),
+  `retry_after_seconds` (a `Retry-After` read safely);
 - helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
   `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
   `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
@@ -47,7 +50,15 @@ from gateway.errors import (
 )
 from gateway.hookspecs import hookimpl
 from gateway.logs import mask
+from gateway.plugin_kit.backend_calls import mark_backend_call
+from gateway.plugin_kit.http_client import (
+    AnswerTooLarge,
+    backend_client,
+    first_bytes,
+    is_redirect,
+)
 from gateway.plugin_kit.http_errors import http_failures_as
+from gateway.plugin_kit.retry_after import retry_after_seconds
 from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
 from gateway.plugin_kit.soap import SoapService, last_status
 from gateway.plugin_kit.storage import Cache, SendRecords
@@ -56,6 +67,7 @@ from gateway.signature import signed_headers
 __all__ = [
     "DONE",
     "SENDING",
+    "AnswerTooLarge",
     "Cache",
     "ConfigurationError",
     "ConnectionFailed",
@@ -84,16 +96,26 @@ __all__ = [
     "ThrottledError",
     "TransientError",
     "afm_problem",
+    "backend_client",
+    "first_bytes",
     "hookimpl",
     "http_failures_as",
+    "is_redirect",
     "last_status",
+    "mark_backend_call",
     "mask",
     "normalize_afm",
     "normalize_rf",
+    "retry_after_seconds",
     "rf_for",
     "rf_problem",
     "signed_headers",
 ]
+
+
+_CORE_ATTRIBUTES = frozenset(
+    ("specversion", "id", "source", "type", "data", "subject", "time", "datacontenttype")
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,8 @@ class Event:
     data: Mapping[str, Any]
     subject: str | None = None
     time: str | None = None
+    #: `dataschema` and CloudEvents extension attributes (`traceparent`, `partitionkey`, ...)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_envelope(cls, envelope: Mapping[str, Any]) -> Event:
@@ -116,6 +140,7 @@ class Event:
             data=envelope.get("data") or {},
             subject=envelope.get("subject"),
             time=envelope.get("time"),
+            extensions={k: v for k, v in envelope.items() if k not in _CORE_ATTRIBUTES},
         )
 
     def idempotency_key(self, plugin: str) -> str:

@@ -26,6 +26,8 @@ from referencing import Registry, Resource
 from gateway.domain.afm import afm_problem
 from gateway.domain.rf import rf_problem
 
+BASE_URI = "file:///municipal-gateway/contracts/events/"
+
 
 @dataclass(frozen=True)
 class SchemaViolation:
@@ -36,18 +38,24 @@ class SchemaViolation:
         return {"path": self.path, "message": self.message}
 
 
+#: years a date may have: 9999 or 0001 with an offset cannot be converted to local time
+YEARS = range(1900, 2201)
+
+
 def _date_time(value: object) -> bool:
-    """ISO 8601 with a UTC offset; raises ValueError saying why not."""
+    """ISO 8601 with a UTC offset, year 1900 to 2200; raises ValueError saying why not."""
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
             raise ValueError("a date-time needs its UTC offset")
+        if parsed.year not in YEARS:
+            raise ValueError(f"the year must be from {YEARS.start} to {YEARS.stop - 1}")
     return True
 
 
 def _date(value: object) -> bool:
-    if isinstance(value, str):
-        date.fromisoformat(value)
+    if isinstance(value, str) and date.fromisoformat(value).year not in YEARS:
+        raise ValueError(f"the year must be from {YEARS.start} to {YEARS.stop - 1}")
     return True
 
 
@@ -101,6 +109,12 @@ def _message(error: Any) -> str:
             return rf_problem(error.instance) or error.message
         if error.validator_value in ("date-time", "date") and error.cause is not None:
             return f"{error.instance!r} is not an ISO 8601 {error.validator_value}: {error.cause}"
+    if error.validator == "pattern" and "\\u0000" in str(error.validator_value):
+        return (
+            "holds a control character (a line break, a tab, NUL, ...), which is not allowed here"
+        )
+    if error.validator == "pattern" and error.validator_value.startswith("^[^\\s<>"):
+        return f"{error.instance!r} is not a bare e-mail address (user@domain, no name)"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     return error.message
@@ -113,6 +127,10 @@ class EventSchemas:
         documents = {
             p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
         }
+        for name, document in documents.items():
+            # refs are relative to the file ("common.json#/$defs/afm"), so standard tools resolve
+            # them from the files alone; here each is given an absolute base to resolve against
+            document["$id"] = BASE_URI + f"{name}.json"
         registry: Registry = Registry().with_resources(
             (doc["$id"], Resource.from_contents(doc)) for doc in documents.values()
         )

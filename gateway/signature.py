@@ -13,6 +13,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping, Sequence
 
@@ -21,6 +22,14 @@ TOLERANCE_SECONDS = 300
 
 class SignatureError(Exception):
     """Why a request is not authentic (said to the caller as the 401's detail)."""
+
+
+class MalformedHeader(SignatureError):
+    """A signature header that is not even well formed (said to the caller as a 400)."""
+
+
+_STAMP = re.compile(r"[0-9]{1,12}")
+_MSG_ID = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,8 +80,12 @@ def verify(
             if not value
         ]
         raise SignatureError(f"missing header(s): {', '.join(missing)}")
-    if not stamp.isdigit():
-        raise SignatureError("webhook-timestamp must be Unix seconds")
+    if not _STAMP.fullmatch(stamp):
+        raise MalformedHeader("webhook-timestamp must be Unix seconds: 1 to 12 ASCII digits")
+    if not _MSG_ID.fullmatch(msg_id):
+        raise MalformedHeader("webhook-id must be 1 to 256 printable ASCII characters")
+    if not given.isascii():
+        raise MalformedHeader("webhook-signature must be ASCII")
     skew = int(stamp) - (time.time() if now is None else now)
     if abs(skew) > TOLERANCE_SECONDS:
         raise SignatureError(

@@ -21,6 +21,7 @@ import itertools
 import ssl
 import warnings
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
@@ -178,15 +179,26 @@ def _kept(raw: bytes, envelope: Envelope, queued: str) -> dict[str, Any]:
         "queued_as": queued,
         "envelope_from": str(envelope.mail_from),
         "envelope_to": list(envelope.rcpt_tos),
-        "message_id": str(parsed.get("Message-ID", "")),
-        "subject": str(parsed.get("Subject", "")),
-        "from": str(parsed.get("From", "")),
-        "to": str(parsed.get("To", "")),
-        "headers": {key: str(value) for key, value in parsed.items()},
+        "message_id": _header(parsed, "Message-ID"),
+        "subject": _header(parsed, "Subject"),
+        "from": _header(parsed, "From"),
+        "to": _header(parsed, "To"),
+        "headers": {key: _header(parsed, key) for key in parsed.keys()},
         "text": _lines(text.get_content()) if text is not None else None,
         "html": _lines(html.get_content()) if html is not None else None,
         "raw_headers": raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace"),
     }
+
+
+def _header(parsed: EmailMessage, name: str) -> str:
+    """A header's decoded text; one whose decoded words hold CR or LF (legal on the wire, refused
+    by the modern parser) is shown with CR and LF escaped instead of failing the whole message with a 500."""
+    try:
+        return str(parsed.get(name, ""))
+    except ValueError:
+        raw = next((v for k, v in parsed.raw_items() if k.lower() == name.lower()), "")
+        decoded = str(make_header(decode_header(raw)))
+        return decoded.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _lines(content: str) -> str:

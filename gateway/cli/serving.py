@@ -17,9 +17,8 @@ from gateway.plugins import PluginHost, PluginLoadError
 @config_option
 def serve(config_path: str) -> None:
     """Run the gateway (HTTP API and delivery workers)."""
-    from aiohttp import web
-
     from gateway.app import create_app
+    from gateway.http_server import listening, raise_fd_limit
     from gateway.logs import configure_logging
 
     parts = assembled(config_path)
@@ -27,15 +26,27 @@ def serve(config_path: str) -> None:
     configure_logging(settings.gateway.log_level)
     for warning in config_warnings(settings):
         click.echo(f"warning: {warning}", err=True)
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        limits = settings.gateway.server
+        async with listening(
+            create_app(parts), settings.gateway.host, settings.gateway.port, limits
+        ) as runner:
+            where = ", ".join(f"{h}:{p}" for h, p, *_ in runner.addresses)
+            click.echo(
+                f"listening on {where}; at most {runner.admission.max_total} connections "
+                f"({limits.max_connections_per_client} per address); Ctrl-C or SIGTERM stops",
+                err=True,
+            )
+            await stop.wait()
+
+    raise_fd_limit()
     try:
-        web.run_app(
-            create_app(parts),
-            host=settings.gateway.host,
-            port=settings.gateway.port,
-            print=lambda message: click.echo(
-                message.splitlines()[0] if message else message, err=True
-            ),
-        )
+        asyncio.run(until_signalled())
     except PluginLoadError as exc:
         click.echo(f"cannot start: {exc}", err=True)
         sys.exit(2)

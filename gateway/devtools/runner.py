@@ -11,6 +11,7 @@ from gateway import appkeys
 from gateway.app import create_app
 from gateway.assembly import Assembly
 from gateway.config import Settings
+from gateway.http_server import listening
 from gateway.plugins import PluginHost
 
 
@@ -21,14 +22,12 @@ async def running_gateway(
     """Yield (base URL, app); everything is stopped on leaving the block."""
     app = create_app(config, host)
     settings = app[appkeys.SETTINGS]
-    runner = web.AppRunner(app, access_log=None)
-    try:
-        await runner.setup()  # a failed start-up still closes what it opened, in finally
-        site = web.TCPSite(
-            runner, settings.gateway.host, settings.gateway.port if port is None else port
-        )
-        await site.start()
+    async with listening(
+        app,
+        settings.gateway.host,
+        settings.gateway.port if port is None else port,
+        settings.gateway.server,
+        access_log=None,
+    ) as runner:
         bound = runner.addresses[0][1] if runner.addresses else settings.gateway.port
         yield f"http://{settings.gateway.host}:{bound}", app
-    finally:
-        await runner.cleanup()

@@ -23,6 +23,8 @@ from lxml import etree
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 
+from gateway.plugin_kit.http_client import DEFAULT_MAX_ANSWER_BYTES, backend_client
+
 HARDENED = zeep.Settings(
     strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True, xml_huge_tree=False
 )
@@ -57,8 +59,13 @@ class SoapService:
         wsse: Any = None,
         binding: str | None = None,
         logger: logging.Logger | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
-        self.http = httpx.AsyncClient(timeout=timeout, event_hooks={"response": [_remember_status]})
+        self.http = backend_client(
+            timeout=timeout,
+            max_answer_bytes=max_answer_bytes,
+            event_hooks={"response": [_remember_status]},
+        )
         self._wsdl_http = httpx.Client()  # zeep insists on one; the WSDL is a local file
         self.client = zeep.AsyncClient(
             str(wsdl),

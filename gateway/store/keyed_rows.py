@@ -6,6 +6,7 @@ replaces the row in one group commit, so it is durable when the call returns.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,15 @@ from sqlalchemy.engine import Connection
 
 from gateway.store.db import Store
 from gateway.store.models import utcnow
+
+MAX_KEY_CHARS = 200  # the column holds 256
+
+
+def stored_key(key: str) -> str:
+    """The key as stored: a long one by its SHA-256, so no key is too long for the column."""
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class KeyedRows:
@@ -26,7 +36,7 @@ class KeyedRows:
         self.namespace = namespace
 
     def _mine(self, key: str) -> ColumnElement[bool]:
-        return (self.table.c.namespace == self.namespace) & (self.table.c.key == key)
+        return (self.table.c.namespace == self.namespace) & (self.table.c.key == stored_key(key))
 
     async def _live(self, key: str, *columns: Any) -> Any:
         """The row's columns, or None when there is none or it has expired."""
@@ -48,7 +58,10 @@ class KeyedRows:
             connection.execute(delete(self.table).where(mine))
             connection.execute(
                 insert(self.table).values(
-                    namespace=self.namespace, key=key, expires_at=expires_at, **values
+                    namespace=self.namespace,
+                    key=stored_key(key),
+                    expires_at=expires_at,
+                    **values,
                 )
             )
 

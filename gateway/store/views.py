@@ -6,6 +6,7 @@ Shared by the HTTP API and the CLI, so both always show the same thing.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +29,12 @@ def encode_cursor(seq: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     """Raise ValueError for anything that is not a cursor we issued."""
+    if not cursor.isascii() or len(cursor) > 32:
+        raise ValueError("not a cursor")
     padded = cursor + "=" * (-len(cursor) % 4)
-    text = base64.urlsafe_b64decode(padded.encode()).decode()
-    if not text.startswith("s") or not text[1:].isdigit():
+    text = base64.urlsafe_b64decode(padded.encode()).decode("ascii")
+    # ASCII digits and at most 18 of them: a sequence number fits a BIGINT
+    if not re.fullmatch("s[0-9]{1,18}", text):
         raise ValueError("not a cursor")
     return int(text[1:])
 

@@ -34,6 +34,7 @@ from gateway.plugin_api import (
     PluginContext,
     SendLog,
     TransientError,
+    mark_backend_call,
     mask,
 )
 from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
@@ -68,10 +69,13 @@ class EmailConnector:
                 in_doubt.append(self._line(event.id, message))
             else:
                 pending.append(message)
-        if pending:
+        # every message is built before the server is called: a message that cannot be
+        # built is the event's fault (permanent), not the mail server's
+        built = [(message, self.renderer.email(message, event.id)) for message in pending]
+        if built:
             async with self._session() as smtp:
-                for message in pending:
-                    outcome = await self._send(smtp, event.id, message)
+                for message, email in built:
+                    outcome = await self._send(smtp, event.id, message, email)
                     line = self._line(event.id, message)
                     if outcome is None:
                         sent.append(line)
@@ -98,9 +102,10 @@ class EmailConnector:
             "message_id": message_id(event_id, message.to_address, self.settings.id_domain),
         }
 
-    async def _send(self, smtp: aiosmtplib.SMTP, event_id: str, message: Outgoing) -> str | None:
+    async def _send(
+        self, smtp: aiosmtplib.SMTP, event_id: str, message: Outgoing, email: Any
+    ) -> str | None:
         """Send one; None when sent, the server's words when it refused for good."""
-        email = self.renderer.email(message, event_id)
         key = recipient_key(event_id, message.to_address)
         try:
             await smtp.mail(self.settings.from_address)
@@ -139,6 +144,7 @@ class EmailConnector:
                 smtp.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
+        mark_backend_call()
         settings = self.settings
         context = None
         if settings.implicit_tls or settings.starttls:

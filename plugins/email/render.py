@@ -7,6 +7,7 @@ the text block does not need to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import Header
@@ -19,6 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from gateway.plugin_api import PermanentError, mask
 from plugins.email.messages import Outgoing, message_id
 from plugins.email.settings import EmailSettings
 
@@ -27,6 +29,31 @@ FOOTER = {
     "el": "Αυτόματο μήνυμα της ηλεκτρονικής πλατφόρμας. Μην απαντάτε σε αυτό.",
     "en": "An automatic message from the e-services platform. Please do not reply.",
 }
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
+#: an addr-spec and nothing else: no display name, no comment, no second address
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+\.[^\s<>()\[\]\\,;:\"@]+")
+
+
+def one_line(text: str) -> str:
+    """A header value that cannot start a header of its own: every control character becomes a space.
+
+    `formataddr` leaves an ASCII name with CR LF as it is, so "Evil\\r\\nReply-To: x"
+    would arrive as a Reply-To header; intake refuses such names, this holds
+    for events stored before it did.
+    """
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def bare_address(address: str) -> str:
+    """The address alone, or PermanentError: "Name <x@y>" would send mail where the name says."""
+    if not _ADDR_SPEC.fullmatch(address):
+        raise PermanentError(
+            f"{mask(address)!r} is not a bare e-mail address (user@domain): not sent",
+            code="bad_address",
+        )
+    return address
 
 
 @dataclass(frozen=True)
@@ -92,16 +119,14 @@ class Renderer:
         "ΙΚΕ:δικαιούται"); `Header` keeps it inside the encoded word.
         """
         rendered = self.render(message)
+        to_address = bare_address(message.to_address)
         email = MIMEMultipart("alternative")
         email["From"] = formataddr(
-            (self.settings.from_name, self.settings.from_address), charset="utf-8"
+            (one_line(self.settings.from_name), self.settings.from_address), charset="utf-8"
         )
-        email["To"] = (
-            formataddr((message.to_name, message.to_address), charset="utf-8")
-            if message.to_name
-            else message.to_address
-        )
-        email["Subject"] = Header(rendered.subject, "utf-8")  # type: ignore[assignment]
+        to_name = one_line(message.to_name or "")
+        email["To"] = formataddr((to_name, to_address), charset="utf-8") if to_name else to_address
+        email["Subject"] = Header(one_line(rendered.subject), "utf-8")  # type: ignore[assignment]
         email["Date"] = format_datetime(now or datetime.now(UTC))
         email["Message-ID"] = message_id(event_id, message.to_address, self.settings.id_domain)
         email["Auto-Submitted"] = "auto-generated"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -41,6 +42,8 @@ NS = "urn:gateway:genesis:v1"
 #: error codes that mean "the request is wrong": retrying cannot help (our contract's assumption)
 T = TypeVar("T")
 FINAL = {"UNKNOWN_RF", "AMOUNT_MISMATCH", "INVALID_REQUEST"}
+#: a debt category as our contract names them (TAP, WATER, ...): checked before any call
+CATEGORY = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
 class GenesisConnector:
@@ -56,6 +59,7 @@ class GenesisConnector:
             settings.timeout,
             wsse,
             logger=context.logger,
+            max_answer_bytes=settings.max_answer_bytes,
         )
         self.service = self.soap.service
 
@@ -107,6 +111,11 @@ class GenesisConnector:
             raise InvalidInputError(f"{afm!r}: {problem}")
         afm = normalize_afm(afm)
         category = (query.get("category") or "").strip() or None
+        if category is not None and not CATEGORY.fullmatch(category):
+            raise InvalidInputError(
+                "category must be 1 to 32 letters, digits or underscores, e.g. TAP",
+                code="bad_category",
+            )
         key = f"{afm}:{category or ''}"
         if self.cache is not None and self.settings.debts_cache_ttl > 0:
             cached = await self.cache.get(key)

@@ -12,6 +12,8 @@ from gateway.plugin_api import (
     PermanentError,
     ThrottledError,
     TransientError,
+    is_redirect,
+    retry_after_seconds,
 )
 
 DEFAULT_RETRY_AFTER = 60.0
@@ -37,8 +39,7 @@ def backend_message(response: httpx.Response) -> str:
 
 
 def retry_after(response: httpx.Response) -> float:
-    raw = response.headers.get("Retry-After", "")
-    return float(raw) if raw.isdigit() else DEFAULT_RETRY_AFTER
+    return retry_after_seconds(response.headers.get("Retry-After"), DEFAULT_RETRY_AFTER)
 
 
 def refusal(response: httpx.Response, who: str) -> GatewayError:
@@ -47,6 +48,13 @@ def refusal(response: httpx.Response, who: str) -> GatewayError:
     message = f"{who} answered HTTP {status}: {backend_message(response)}"
     if status in (401, 403):
         return ConfigurationError(message, code=f"http_{status}")
+    if is_redirect(response):
+        where = response.headers.get("Location", "?")[:200]
+        return ConfigurationError(
+            f"{who} answered HTTP {status}, a redirect to {where}, which is not followed: "
+            "nothing was done there; check the url",
+            code=f"http_{status}",
+        )
     if status == 429:
         return ThrottledError(message, retry_after=retry_after(response), code="http_429")
     if 400 <= status < 500:

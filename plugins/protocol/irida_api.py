@@ -18,7 +18,12 @@ from typing import Any
 
 import httpx
 
-from gateway.plugin_api import ConfigurationError, TransientError, http_failures_as
+from gateway.plugin_api import (
+    ConfigurationError,
+    TransientError,
+    backend_client,
+    http_failures_as,
+)
 from plugins.protocol.answers import backend_message, refusal
 from plugins.protocol.mapping import items_of, keys_folded, name_key
 from plugins.protocol.recipients import DepartmentSpec, Recipient, resolve
@@ -44,7 +49,12 @@ def configuration(message: str) -> ConfigurationError:
 class IridaApi:
     def __init__(self, settings: ProtocolSettings, clock: Any) -> None:
         self.settings = settings
-        self.client = httpx.AsyncClient(base_url=settings.url, timeout=settings.timeout)
+        self.client = backend_client(
+            base_url=settings.url,
+            timeout=settings.timeout,
+            max_answer_bytes=settings.max_answer_bytes,
+            follow_redirects=settings.follow_redirects,
+        )
         self._clock = clock
         self._token: str | None = None
         self._token_expires = 0.0

@@ -7,9 +7,13 @@ reference and gets the first registration back (HTTP 200).
 
 from __future__ import annotations
 
-import httpx
-
-from gateway.plugin_api import ConfigurationError, Health, TransientError, http_failures_as
+from gateway.plugin_api import (
+    ConfigurationError,
+    Health,
+    TransientError,
+    backend_client,
+    http_failures_as,
+)
 from plugins.protocol.answers import refusal
 from plugins.protocol.mapping import Application, Registration, rest_body, rest_registration
 from plugins.protocol.settings import ProtocolSettings
@@ -20,9 +24,11 @@ WHO = "the e-protocol registry"
 class RestDriver:
     def __init__(self, settings: ProtocolSettings) -> None:
         self.settings = settings
-        self.client = httpx.AsyncClient(
+        self.client = backend_client(
             base_url=settings.url,
             timeout=settings.timeout,
+            max_answer_bytes=settings.max_answer_bytes,
+            follow_redirects=settings.follow_redirects,
             headers={"Authorization": f"Bearer {settings.token}"},
         )
         #: the last refusal of our credentials; /readyz shows it until a call succeeds

@@ -61,6 +61,7 @@ class TaxisConnector:
             settings.timeout,
             UsernameToken(settings.username, settings.password),
             logger=context.logger,
+            max_answer_bytes=settings.max_answer_bytes,
         )
         self.service = self.soap.service
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}

@@ -14,12 +14,19 @@ from gateway.plugin_api import (
     PermanentError,
     ThrottledError,
     TransientError,
+    backend_client,
+    first_bytes,
     http_failures_as,
+    is_redirect,
+    mask,
+    retry_after_seconds,
     signed_headers,
 )
 from plugins.webhook.settings import WebhookSettings
 
 RETRYABLE_4XX = {408, 425}
+#: how much of a receiver's answer is kept in the delivery's result (the rest is cut)
+KEPT_ANSWER_BYTES = 4096
 
 
 def envelope_of(event: Event) -> dict[str, Any]:
@@ -35,13 +42,20 @@ def envelope_of(event: Event) -> dict[str, Any]:
         envelope["subject"] = event.subject
     if event.time:
         envelope["time"] = event.time
+    # dataschema and extension attributes (traceparent, partitionkey, ...) travel on unchanged
+    for name, value in event.extensions.items():
+        envelope.setdefault(name, value)
     return envelope
 
 
-def retry_after_seconds(value: str | None, default: float = 60.0) -> float:
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return default
+def kept(answer: str, cut: bool) -> Any:
+    """The receiver's answer as stored in the delivery: its JSON when whole, else masked text."""
+    if not cut:
+        try:
+            return json.loads(answer) if answer else None
+        except ValueError:
+            return mask(answer)
+    return mask(answer) + f"… (cut at {KEPT_ANSWER_BYTES} bytes; the rest was not read)"
 
 
 class WebhookConnector:
@@ -50,7 +64,11 @@ class WebhookConnector:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.client = client or httpx.AsyncClient(timeout=settings.timeout)
+        self.client = client or backend_client(
+            timeout=settings.timeout,
+            max_answer_bytes=settings.max_answer_bytes,
+            follow_redirects=settings.follow_redirects,
+        )
 
     async def deliver(self, event: Event) -> DeliveryResult:
         body = json.dumps(envelope_of(event), ensure_ascii=False).encode("utf-8")
@@ -59,8 +77,15 @@ class WebhookConnector:
         if self.settings.secret:
             headers.update(signed_headers(self.settings.secret, key, body))
         with http_failures_as(self.settings.url):
-            response = await self.client.post(self.settings.url, content=body, headers=headers)
-        text = response.text[:500]
+            async with self.client.stream(
+                "POST", self.settings.url, content=body, headers=headers
+            ) as response:
+                # the status decides; of the answer only its start is read and kept
+                head, cut = await first_bytes(response, KEPT_ANSWER_BYTES)
+        return self._judged(response, head.decode("utf-8", "replace"), cut)
+
+    def _judged(self, response: httpx.Response, answer: str, cut: bool) -> DeliveryResult:
+        text = mask(answer[:500])
         if response.status_code == 429:
             raise ThrottledError(
                 f"429 from receiver: {text}",
@@ -70,11 +95,16 @@ class WebhookConnector:
             raise TransientError(f"HTTP {response.status_code} from receiver: {text}")
         if response.status_code >= 400:
             raise PermanentError(f"HTTP {response.status_code} from receiver: {text}")
-        try:
-            answer: Any = response.json() if text else None
-        except ValueError:
-            answer = text
-        return DeliveryResult(result={"status": response.status_code, "response": answer})
+        if is_redirect(response):
+            where = response.headers.get("Location", "?")[:200]
+            raise PermanentError(
+                f"HTTP {response.status_code} from receiver, a redirect to {where}: "
+                "not followed, so nothing was delivered; check the url",
+                code=f"http_{response.status_code}",
+            )
+        return DeliveryResult(
+            result={"status": response.status_code, "response": kept(answer, cut)}
+        )
 
     async def health(self) -> Health:
         if not self.settings.health_url:

@@ -1,0 +1,106 @@
+"""The HTTP client every plugin's backend calls go through: bounded answers, no redirects.
+
+A backend controls what it sends back. Without a cap, a 100 MB SOAP answer
+took the gateway from 122 MB to 2.2 GB; without `follow_redirects=False`
+made explicit and a 3xx treated as a failure, a 307 was recorded as
+delivered. The answer body is counted as it streams in and the call fails
+at the cap, before the rest is read. Each request also marks the attempt
+as having called its backend (see `backend_calls`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from gateway.plugin_kit.backend_calls import mark_backend_call
+
+DEFAULT_MAX_ANSWER_BYTES = 1_048_576
+
+
+class AnswerTooLarge(httpx.TransportError):
+    """The backend's answer went past the plugin's `max_answer_bytes`; the rest was not read.
+
+    A transport error, so `http_failures_as` makes it transient, and a plugin
+    that cannot send twice treats it like a lost answer (the outcome is unknown).
+    """
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int, url: str) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._url = url
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise AnswerTooLarge(
+                    f"the answer from {self._url} is over {self._limit} bytes; it was not read whole"
+                )
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class BoundedTransport(httpx.AsyncBaseTransport):
+    """Wraps the real transport: marks the backend call, refuses an answer bigger than the cap."""
+
+    def __init__(self, limit: int, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._limit = limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        mark_backend_call()
+        response = await self._inner.handle_async_request(request)
+        # counted as it streams (a declared length can lie); a caller that reads only the
+        # start of an answer (first_bytes) never reaches the cap
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _CappedStream(response.stream, self._limit, str(request.url.host))
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def backend_client(
+    *,
+    timeout: float,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+    follow_redirects: bool = False,
+    inner: httpx.AsyncBaseTransport | None = None,
+    **options: Any,
+) -> httpx.AsyncClient:
+    """An httpx client for one plugin's backend: its timeout, its answer cap, redirects off.
+
+    Compressed answers are not asked for, so the cap counts what is decoded
+    (a gzip bomb cannot grow past it).
+    """
+    headers = {"Accept-Encoding": "identity", **dict(options.pop("headers", None) or {})}
+    return httpx.AsyncClient(
+        headers=headers,
+        timeout=timeout,
+        follow_redirects=follow_redirects,
+        transport=BoundedTransport(max_answer_bytes, inner),
+        **options,
+    )
+
+
+async def first_bytes(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of a streamed answer, and whether there was more (left unread)."""
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        kept += chunk
+        if len(kept) > limit:
+            return bytes(kept[:limit]), True
+    return bytes(kept), False
+
+
+def is_redirect(response: httpx.Response) -> bool:
+    """A 3xx that was not followed: nothing was done at the address we called."""
+    return 300 <= response.status_code < 400

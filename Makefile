@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# the fuzz suite at length: schemathesis with many more cases, hypothesis's long profile
+fuzz: $(STAMP)
+	GATEWAY_FUZZ_EXAMPLES=1000 HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q \
+		tests/contracts/test_openapi_fuzz.py tests/gateway/test_http_input.py \
+		tests/gateway/plugin_kit/test_retry_after.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

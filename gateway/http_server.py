@@ -166,6 +166,8 @@ class GuardedRunner(web.AppRunner):
         super().__init__(
             app,
             keepalive_timeout=limits.idle_timeout,
+            # after an answer to a request whose body never came (a 408), drain it this long at most
+            lingering_time=min(limits.body_timeout, 5.0),
             access_log_class=AccessLogger,
             **options,
         )

@@ -8,8 +8,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from gateway.store import Store, open_store
+
+# property tests: a few hundred examples in `make test`; `make fuzz` runs the long profile
+settings.register_profile("default", max_examples=300, deadline=None)
+settings.register_profile(
+    "fuzz", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
 

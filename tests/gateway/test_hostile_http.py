@@ -121,6 +121,17 @@ async def test_finding5_an_empty_signed_body_is_named(gateway) -> None:  # type:
     assert problem["title"] == "Malformed JSON"
 
 
+async def test_one_title_for_malformed_json_wherever_it_is_sent(gateway) -> None:  # type: ignore[no-untyped-def]
+    portal, _app = gateway
+    response = await portal.client.post(
+        f"{portal.base_url}/v1/events/x/deliveries/webhook/confirm",
+        content=b"[" * 2000,
+        headers=OPERATOR,
+    )
+    problem = _is_problem(response, 400)
+    assert (problem["type"], problem["title"]) == ("/problems/malformed-json", "Malformed JSON")
+
+
 @pytest.mark.parametrize("limit", ["²", "٣", "5" * 5000, "-1", "0", "1e3", " 3"])
 async def test_finding5_limit_must_be_ascii_digits_in_bounds(gateway, limit: str) -> None:  # type: ignore[no-untyped-def]
     portal, _app = gateway

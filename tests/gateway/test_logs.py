@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from gateway.logs import MaskingFilter, configure_logging, mask
+from gateway.logs import MaskingFilter, configure_logging, escaped, mask, masked_path
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,88 @@ def test_configure_logging_installs_the_filter() -> None:
     finally:
         root.handlers[:], level = before
         root.setLevel(level)
+
+
+# -- issue 12, findings 7 and 12: forged lines and ΑΦΜ forms in the access log ----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "090 165 560",
+        "090%20165%20560",
+        "EL 090165560",
+        "GR090165560",
+        "el090165560",
+    ],
+)
+def test_every_afm_form_the_api_accepts_is_masked(text: str) -> None:
+    assert "165" not in mask(f"GET /x/{text} 200")
+
+
+def test_ids_with_digit_runs_are_not_taken_for_an_afm() -> None:
+    assert mask("evt-050920569e4c4f4e") == "evt-050920569e4c4f4e"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/lookups/business/90165560",
+        "/v1/lookups/business/090%20165%20560",
+        "/v1/lookups/debts/EL090165560?category=TAP",
+        "/v1/lookups/receipts/PAY-2026-000123",
+    ],
+)
+def test_a_lookups_key_never_reaches_the_access_log(path: str) -> None:
+    logged = masked_path(path)
+    assert "165" not in logged and "000123" not in logged
+    assert logged.startswith("/v1/lookups/") and "***" in logged
+
+
+def test_control_characters_are_escaped_not_written() -> None:
+    assert escaped("a\r\nForged: line\x1b[31m") == "a\\r\\nForged: line\\x1b[31m"
+
+
+def test_the_filter_escapes_every_message(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.escaping")
+    handler = logging.Handler()
+    seen: list[logging.LogRecord] = []
+    handler.emit = seen.append  # type: ignore[method-assign]
+    handler.addFilter(MaskingFilter())
+    logger.addHandler(handler)
+    try:
+        logger.error("unhandled error on %s %s", "GET", "/v1/x\r\n2026 FAKE line\x1b[0m")
+    finally:
+        logger.removeHandler(handler)
+    (record,) = seen
+    message = record.getMessage()
+    assert "\r" not in message and "\n" not in message and "\x1b" not in message
+
+
+async def test_the_access_log_of_a_running_gateway(start_gateway, sqlite_url, caplog) -> None:  # type: ignore[no-untyped-def]
+    from aiohttp import web
+
+    from gateway.app import create_app
+    from gateway.http_server import listening
+    from tests.support.settings import PORTAL_TOKEN, build_settings
+
+    caplog.set_level(logging.INFO, "aiohttp.access")
+    settings = build_settings(sqlite_url)
+    app: web.Application = create_app(settings)
+    async with listening(app, "127.0.0.1", 0, settings.gateway.server) as runner:
+        port = runner.addresses[0][1]
+        import httpx
+
+        async with httpx.AsyncClient() as client:
+            headers = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
+            for path in (
+                "/v1/lookups/business/90165560",
+                "/v1/lookups/business/090%20165%20560",
+                "/v1/events/a%0d%0a2026-12-06%20FORGED%1b%5b31m",
+            ):
+                await client.get(f"http://127.0.0.1:{port}{path}", headers=headers)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 3
+    for line in lines:
+        assert "90165560" not in line and "165%20560" not in line
+        assert "\r" not in line and "\n" not in line and "\x1b" not in line

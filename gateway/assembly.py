@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.config import Settings, parse_settings, read_toml
+from gateway.config import ConfigError, Settings, located, parse_settings, read_toml
 from gateway.contracts import contracts_dir
 from gateway.plugin_api import PluginContext
 from gateway.plugins import PluginHost
@@ -51,7 +51,12 @@ def assemble(
         settings = config
     else:
         settings = parse_settings(
-            config, host.settings_model, schemas.known_types, environ, config_dir=config_dir
+            config,
+            host.settings_model,
+            schemas.known_types,
+            environ,
+            config_dir=config_dir,
+            installed=[plugin.name for plugin in host.installed()],
         )
     return Assembly(settings, host, schemas, Router(settings.routes, settings.enabled_plugins()))
 
@@ -59,10 +64,15 @@ def assemble(
 def assemble_file(
     path: str | Path, *, host: PluginHost | None = None, environ: Mapping[str, str] | None = None
 ) -> Assembly:
-    """`assemble` on a TOML file; relative paths in it are taken from the file's folder."""
-    return assemble(
-        read_toml(path), host=host, environ=environ, config_dir=Path(path).resolve().parent
-    )
+    """`assemble` on a TOML file; relative paths in it are taken from the file's folder.
+
+    A ConfigError's problems carry their line in the file.
+    """
+    raw = read_toml(path)
+    try:
+        return assemble(raw, host=host, environ=environ, config_dir=Path(path).resolve().parent)
+    except ConfigError as exc:
+        raise located(exc, Path(path).read_text(encoding="utf-8")) from None
 
 
 def load_settings(

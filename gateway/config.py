@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gateway.config_lines import key_lines, line_of
 from gateway.config_sections import (
     AuthSection,
     BreakerPolicy,
@@ -28,6 +29,7 @@ from gateway.config_sections import (
     ServerLimits,
     _UnknownPluginSettings,
 )
+from gateway.config_words import did_you_mean, plain
 
 __all__ = [
     "AuthSection",
@@ -52,9 +54,22 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class ConfigProblem:
     path: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path or '<file>'}: {self.message}"
+        where = display_path(self.path) or "<file>"
+        if self.line is not None:
+            where += f", line {self.line}"
+        return f"{where}: {self.message}"
+
+
+def display_path(path: str) -> str:
+    """`routes[2].type` as a person counts: `[[routes]] #3 type`."""
+    found = re.match(r"^routes\[(\d+)\]\.?(.*)$", path)
+    if not found:
+        return path
+    rest = found.group(2)
+    return f"[[routes]] #{int(found.group(1)) + 1}" + (f" {rest}" if rest else "")
 
 
 class ConfigError(Exception):
@@ -78,14 +93,6 @@ class Settings(_Strict):
 
     def enabled_plugins(self) -> dict[str, PluginSettings]:
         return {name: cfg for name, cfg in self.plugins.items() if cfg.enabled}
-
-
-class _CoreFile(_Strict):
-    gateway: GatewaySection = GatewaySection()
-    auth: AuthSection = AuthSection()
-    reconciliation: ReconciliationSection = ReconciliationSection()
-    plugins: dict[str, dict[str, Any]] = {}
-    routes: list[Route] = []
 
 
 def expand_env(
@@ -119,7 +126,9 @@ def expand_env(
     return value, problems
 
 
-def _problems_from(error: ValidationError, prefix: str = "") -> list[ConfigProblem]:
+def _problems_from(
+    error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> list[ConfigProblem]:
     problems = []
     for item in error.errors():
         path = prefix
@@ -128,30 +137,46 @@ def _problems_from(error: ValidationError, prefix: str = "") -> list[ConfigProbl
                 path += f"[{part}]"
             else:
                 path += f".{part}" if path else str(part)
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        problems.append(ConfigProblem(path, message))
+        problems.append(ConfigProblem(path, plain(item, model)))
     return problems
 
 
 PluginModelLookup = Callable[[str], type[PluginSettings] | None]
+CORE_SECTIONS: dict[str, type[BaseModel]] = {
+    "gateway": GatewaySection,
+    "auth": AuthSection,
+    "reconciliation": ReconciliationSection,
+}
+TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes")
 
 
-def parse_settings(
-    raw: Mapping[str, Any],
-    plugin_model: PluginModelLookup,
-    known_event_types: frozenset[str] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_dir: Path | None = None,
-) -> Settings:
-    """Validate a parsed TOML document; raise ConfigError listing every problem."""
-    expanded, problems = expand_env(dict(raw), os.environ if environ is None else environ)
+def _section(
+    expanded: Mapping[str, Any], key: str, problems: list[ConfigProblem], context: dict[str, Any]
+) -> Any:
+    """One core section validated on its own, so its problems never hide another section's."""
+    model = CORE_SECTIONS[key]
     try:
-        core = _CoreFile.model_validate(expanded, context={"config_dir": config_dir})
+        return model.model_validate(expanded.get(key, {}), context=context)
     except ValidationError as exc:
-        raise ConfigError(problems + _problems_from(exc)) from None
+        problems += _problems_from(exc, key, model)
+        return None
 
+
+def _plugins(
+    raw: Any,
+    plugin_model: PluginModelLookup,
+    installed: Iterable[str],
+    problems: list[ConfigProblem],
+    context: dict[str, Any],
+) -> dict[str, PluginSettings]:
     plugins: dict[str, PluginSettings] = {}
-    for name, section in core.plugins.items():
+    if not isinstance(raw, dict):
+        problems.append(ConfigProblem("plugins", "must be a table of [plugins.NAME] sections"))
+        return plugins
+    for name, section in raw.items():
+        if not isinstance(section, dict):
+            problems.append(ConfigProblem(f"plugins.{name}", "must be a [plugins.NAME] table"))
+            continue
         try:
             model = plugin_model(name)
         except Exception as exc:  # a plugin that fails to import is named, not a traceback
@@ -160,38 +185,96 @@ def parse_settings(
         if model is None:
             if section.get("enabled", True):
                 problems.append(
-                    ConfigProblem(f"plugins.{name}", f"no installed plugin is named {name!r}")
+                    ConfigProblem(
+                        f"plugins.{name}",
+                        f"no installed plugin is named {name!r}{did_you_mean(name, installed)}",
+                    )
                 )
                 continue
             model = _UnknownPluginSettings
         try:
             # relative paths in a plugin's section are read from the config file's folder
-            plugins[name] = model.model_validate(section, context={"config_dir": config_dir})
+            plugins[name] = model.model_validate(section, context=context)
         except ValidationError as exc:
-            problems += _problems_from(exc, f"plugins.{name}")
+            problems += _problems_from(exc, f"plugins.{name}", model)
+    return plugins
 
-    for index, route in enumerate(core.routes):
+
+def _routes(
+    raw: Any,
+    sections: Mapping[str, Any],
+    known_event_types: frozenset[str] | None,
+    problems: list[ConfigProblem],
+) -> list[Route]:
+    routes: list[Route] = []
+    if not isinstance(raw, list):
+        problems.append(ConfigProblem("routes", "must be [[routes]] tables"))
+        return routes
+    for index, item in enumerate(raw):
+        try:
+            route = Route.model_validate(item)
+        except ValidationError as exc:
+            problems += _problems_from(exc, f"routes[{index}]", Route)
+            continue
+        routes.append(route)
         if known_event_types is not None and route.type not in known_event_types:
             problems.append(
-                ConfigProblem(f"routes[{index}].type", f"unknown event type {route.type!r}")
+                ConfigProblem(
+                    f"routes[{index}].type",
+                    f"unknown event type {route.type!r}{did_you_mean(route.type, known_event_types)}",
+                )
             )
         for position, name in enumerate(route.plugins):
-            if name not in core.plugins:
+            if name not in sections:
                 problems.append(
                     ConfigProblem(
-                        f"routes[{index}].plugins[{position}]", f"no [plugins.{name}] section"
+                        f"routes[{index}].plugins[{position}]",
+                        f"no [plugins.{name}] section{did_you_mean(name, sections)}",
                     )
                 )
+    return routes
 
+
+def parse_settings(
+    raw: Mapping[str, Any],
+    plugin_model: PluginModelLookup,
+    known_event_types: frozenset[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: Path | None = None,
+    installed: Iterable[str] = (),
+) -> Settings:
+    """Validate a parsed TOML document; raise ConfigError listing every problem of every section."""
+    expanded, problems = expand_env(dict(raw), os.environ if environ is None else environ)
+    context = {"config_dir": config_dir}
+    for key in expanded:
+        if key not in TOP_LEVEL:
+            problems.append(ConfigProblem(key, "unknown section" + did_you_mean(key, TOP_LEVEL)))
+    gateway, auth, reconciliation = (
+        _section(expanded, key, problems, context) for key in CORE_SECTIONS
+    )
+    raw_plugins = expanded.get("plugins", {})
+    plugins = _plugins(raw_plugins, plugin_model, installed, problems, context)
+    sections = raw_plugins if isinstance(raw_plugins, dict) else {}
+    routes = _routes(expanded.get("routes", []), sections, known_event_types, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
-        gateway=core.gateway,
-        auth=core.auth,
-        reconciliation=core.reconciliation,
+        gateway=gateway,
+        auth=auth,
+        reconciliation=reconciliation,
         plugins=plugins,
-        routes=core.routes,
+        routes=routes,
     )
+
+
+def located(error: ConfigError, text: str) -> ConfigError:
+    """The same problems, each with its line in the file's text, in the order of the file."""
+    lines = key_lines(text)
+    placed = [
+        ConfigProblem(p.path, p.message, p.line or line_of(p.path, lines)) for p in error.problems
+    ]
+    placed.sort(key=lambda p: (p.line is None, p.line or 0))
+    return ConfigError(placed)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

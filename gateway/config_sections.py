@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -35,8 +37,39 @@ class BreakerPolicy(_Strict):
     cooldown: float = Field(30.0, gt=0)
 
 
+SECRET_KEYS = frozenset({"password", "token", "secret", "username"})
+
+
+def url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
+    """Why `value` is not a usable URL of one of `schemes`, or None.
+
+    Found by a new user: "", "gsis.gr", "ftp://…", port 99999 and URLs with
+    spaces all passed, and a missing scheme became a transient error at run
+    time, retried for a day.
+    """
+    example = f"{schemes[0]}://host:port/path"
+    if not value or value != value.strip() or any(c.isspace() for c in value):
+        return f"must be a URL such as {example}, with no spaces"
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        return f"must start with {' or '.join(s + '://' for s in schemes)} (e.g. {example})"
+    if not parts.hostname:
+        return f"names no host (e.g. {example})"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not 0..65535
+    except ValueError:
+        return "the port must be a number from 1 to 65535"
+    return None
+
+
 class PluginSettings(_Strict):
-    """Keys every plugin section has; a plugin subclasses this for its own keys."""
+    """Keys every plugin section has; a plugin subclasses this for its own keys.
+
+    Every `url` and `*_url` key is checked as a URL (`url_schemes` for `url`,
+    http or https for the others), and credentials may not be empty.
+    """
+
+    url_schemes: ClassVar[tuple[str, ...]] = ("http", "https")
 
     enabled: bool = True
     url: str | None = None
@@ -53,6 +86,18 @@ class PluginSettings(_Strict):
     )
     retry: RetryPolicy = RetryPolicy()
     breaker: BreakerPolicy = BreakerPolicy()
+
+    @field_validator("*")
+    @classmethod
+    def _urls_and_credentials(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if isinstance(value, str) and (name == "url" or name.endswith("_url")):
+            problem = url_problem(value, cls.url_schemes if name == "url" else ("http", "https"))
+            if problem:
+                raise ValueError(problem)
+        if isinstance(value, str) and name in SECRET_KEYS and not value.strip():
+            raise ValueError(f"the {name} is empty (is its environment variable set to nothing?)")
+        return value
 
 
 class _UnknownPluginSettings(PluginSettings):

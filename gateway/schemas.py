@@ -1,6 +1,6 @@
 """JSON Schema validation of events: the envelope, then `data` by its type.
 
-Schemas are the files in `contracts/events/`, compiled once per app. ΑΦΜ and RF
+Schemas are the files in `gateway/contracts/events/`, compiled once per app. ΑΦΜ and RF
 check digits are JSON Schema formats, so a bad one is reported at its JSON path
 like any other violation.
 

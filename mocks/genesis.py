@@ -1,4 +1,4 @@
-"""A mock of the GENESIS back office, speaking our contract (contracts/genesis/genesis.wsdl).
+"""A mock of the GENESIS back office, speaking our contract (gateway/contracts/genesis/genesis.wsdl).
 
 It keeps taxpayers, confirmed debts and receipts. Posting a receipt twice for
 one payment id returns the first receipt. One RF may cover several debts (a

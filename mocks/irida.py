@@ -1,4 +1,4 @@
-"""A mock of ΙΡΙΔΑ's External API v2.2 as its documentation says it behaves (contracts/protocol/irida.openapi.yaml).
+"""A mock of ΙΡΙΔΑ's External API v2.2 as its documentation says it behaves (gateway/contracts/protocol/irida.openapi.yaml).
 
 - a token from `POST /iris/api/v2/common/token` lives `token_ttl` seconds (8 h);
   wrong credentials answer HTTP 200 with the text `invalid_username_or_password`;

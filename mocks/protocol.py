@@ -1,4 +1,4 @@
-"""A mock e-protocol registry speaking our REST contract (contracts/protocol/protocol.openapi.yaml).
+"""A mock e-protocol registry speaking our REST contract (gateway/contracts/protocol/protocol.openapi.yaml).
 
 Numbering restarts each year from a configurable start; registering an
 external reference again answers with the first registration (the contract's

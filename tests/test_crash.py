@@ -133,7 +133,7 @@ def test_process_refuses_to_start_on_a_bad_plugin(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2
-    assert "plugins.ghost: no installed plugin is named 'ghost'" in result.stderr
+    assert "plugins.ghost, line 4: no installed plugin is named 'ghost'" in result.stderr
 
 
 def test_process_says_why_it_cannot_listen(tmp_path: Path) -> None:

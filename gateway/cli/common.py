@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -16,12 +15,13 @@ from gateway.config import ConfigError, Settings
 from gateway.plugins import PluginHost
 
 T = TypeVar("T")
-DEFAULT_CONFIG = os.environ.get("GATEWAY_CONFIG", "gateway.toml")
 config_option = click.option(
     "--config",
     "config_path",
-    default=DEFAULT_CONFIG,
+    default="gateway.toml",
+    envvar="GATEWAY_CONFIG",
     show_default=True,
+    show_envvar=True,
     type=click.Path(dir_okay=False),
     help="the TOML config file (or set GATEWAY_CONFIG)",
 )

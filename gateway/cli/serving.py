@@ -56,14 +56,20 @@ def serve(config_path: str) -> None:
 
 
 @main.command("check-config")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@config_option
 @click.option(
     "--backends",
     is_flag=True,
     help="also run each enabled plugin's health check against its backend (network calls)",
 )
-def check_config(path: str, backends: bool) -> None:
-    """Validate a config file; print every problem with its key path."""
+def check_config(path: str | None, config_path: str, backends: bool) -> None:
+    """Validate a config file; print every problem with its key path and line.
+
+    Exit codes: 0 the config is valid (and, with --backends, every backend
+    answered); 1 a backend did not answer; 2 the config has problems.
+    """
+    path = path or config_path
     parts = assembled(path)
     settings = parts.settings
     for warning in config_warnings(settings):

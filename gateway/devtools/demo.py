@@ -24,8 +24,7 @@ from gateway.devtools.ports import free_port
 from gateway.devtools.runner import running_gateway
 from gateway.devtools.stories import story_events
 from gateway.logs import mask
-
-ROOT = Path(__file__).resolve().parents[2]
+from gateway.starter import EXAMPLE_CONFIG, STARTER
 
 
 def _move_port(url: str) -> str:
@@ -35,7 +34,7 @@ def _move_port(url: str) -> str:
 
 def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """The shipped example config, moved to free ports, a scratch database and quick retries."""
-    raw = tomllib.loads((ROOT / "gateway.example.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     env = {
         "GATEWAY_PORTAL_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         "GATEWAY_PORTAL_TOKEN": secrets.token_urlsafe(24),
@@ -64,7 +63,7 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def demo_assembly(raw: dict[str, Any], env: dict[str, str]) -> Assembly:
-    return assemble(raw, environ={**os.environ, **env}, config_dir=ROOT)
+    return assemble(raw, environ={**os.environ, **env}, config_dir=STARTER)
 
 
 # -- the timeline ----------------------------------------------------------------------

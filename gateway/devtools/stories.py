@@ -1,6 +1,6 @@
 """The demo's applications and payments: one of each request type, a card and a DIAS payment.
 
-The events are built from contracts/examples, as the portal would post them.
+The events are built from gateway/contracts/examples, as the portal would post them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What every SOAP plugin needs: a zeep async client from a local WSDL, over httpx, hardened.
 
-The WSDL is read from `contracts/`, never fetched. zeep refuses DTDs, entities
+The WSDL is read from `gateway/contracts/`, never fetched. zeep refuses DTDs, entities
 and external references in answers. The HTTP status of the answer being read
 is kept per task, because zeep's Fault does not carry it.
 
@@ -48,7 +48,7 @@ class SoapService:
 
     The binding is the WSDL's own (its first service's first port) unless one
     is named: the vendor's real WSDL, with its own service and port names,
-    then drops into `contracts/` unchanged.
+    then drops into `gateway/contracts/` unchanged.
     """
 
     def __init__(
@@ -132,7 +132,7 @@ class UnknownElements(zeep.Plugin):
                     self.seen.add(where)
                     self.logger.warning(
                         "the service's answer holds %s, which the WSDL does not name: ignored "
-                        "(logged once; update contracts/ when the service documents it)",
+                        "(logged once; update gateway/contracts/ when the service documents it)",
                         where,
                     )
                 continue

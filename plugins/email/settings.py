@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -11,6 +12,8 @@ from gateway.plugin_api import PluginSettings
 
 
 class EmailSettings(PluginSettings):
+    url_schemes: ClassVar[tuple[str, ...]] = ("smtp", "smtps")
+
     url: str = Field(
         description="smtp://host:port (plain, or STARTTLS with starttls = true) or smtps://host:port (implicit TLS)"
     )

@@ -2,7 +2,7 @@
 
 Money is Decimal from the portal's string to GENESIS and back to a string
 with two places: no float ever holds an amount. When the vendor's real
-interface replaces contracts/genesis/genesis.wsdl, this module changes.
+interface replaces gateway/contracts/genesis/genesis.wsdl, this module changes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `irida` driver: each application registered in ΙΡΙΔΑ at most once (contracts/protocol/irida.openapi.yaml).
+"""The `irida` driver: each application registered in ΙΡΙΔΑ at most once (gateway/contracts/protocol/irida.openapi.yaml).
 
 ΙΡΙΔΑ does not deduplicate, and its API offers no way to look a sent
 document up by our reference (its inbox lists replies to our sends, not the

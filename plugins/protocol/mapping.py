@@ -87,7 +87,7 @@ def application(event: Event, reference: str, departments: Mapping[str, str]) ->
     )
 
 
-# -- the generic REST contract (contracts/protocol/protocol.openapi.yaml) -------
+# -- the generic REST contract (gateway/contracts/protocol/protocol.openapi.yaml) -------
 
 
 def rest_body(app: Application) -> dict[str, Any]:

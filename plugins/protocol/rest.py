@@ -1,4 +1,4 @@
-"""The `rest` driver: our generic e-protocol contract (contracts/protocol/protocol.openapi.yaml).
+"""The `rest` driver: our generic e-protocol contract (gateway/contracts/protocol/protocol.openapi.yaml).
 
 The registry deduplicates by external reference, so exactly-once needs no
 bookkeeping here: a retry, a replay or a restart after a crash sends the same

@@ -1,4 +1,4 @@
-"""contracts/protocol/irida.openapi.yaml is valid, says what is ours, and the mock's answers fit it."""
+"""gateway/contracts/protocol/irida.openapi.yaml is valid, says what is ours, and the mock's answers fit it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12: schemathesis over contracts/gateway.openapi.yaml against a running gateway, on both databases.
+"""Issue 12: schemathesis over gateway/contracts/gateway.openapi.yaml against a running gateway, on both databases.
 
 Every answer must be a documented status and none may be a 5xx: with bad
 parameters, bad headers, bad bodies, and signed bodies that reach the schema

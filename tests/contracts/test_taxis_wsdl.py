@@ -1,4 +1,4 @@
-"""contracts/taxis/RgWsPublic2.wsdl: loads offline and strictly, and yields the request the real service expects."""
+"""gateway/contracts/taxis/RgWsPublic2.wsdl: loads offline and strictly, and yields the request the real service expects."""
 
 from __future__ import annotations
 

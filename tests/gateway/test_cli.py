@@ -101,7 +101,7 @@ def test_bad_config_is_reported_by_every_command(tmp_path: Path) -> None:
     bad.write_text("[gateway]\nlisten = 1\n")
     for command in (["events", "list"], ["dead-letters"], ["db", "upgrade"], ["serve"], ["mocks"]):
         code, out = run(*command, "--config", str(bad))
-        assert code == 2 and "gateway.listen:" in out, command
+        assert code == 2 and "gateway.listen, line 2:" in out, command
 
 
 def test_plugins_and_db_upgrade(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from gateway.assembly import load_settings
 from gateway.cli import main
 from gateway.config import ConfigError, expand_env, read_toml
 from gateway.plugins import PluginHost
+from gateway.starter import EXAMPLE_CONFIG
 from tests.support.settings import SECRET, build_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +23,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         "IRIDA_USERNAME": "user",
         "IRIDA_PASSWORD": "pass",
     }
-    settings = load_settings(str(ROOT / "gateway.example.toml"), environ=env)
-    text = (ROOT / "gateway.example.toml").read_text()
+    settings = load_settings(str(EXAMPLE_CONFIG), environ=env)
+    text = EXAMPLE_CONFIG.read_text()
     assert "\n[gateway.server]\n" in text
     for section in (settings.gateway, settings.auth, settings.gateway.server):
         for key in type(section).model_fields:
@@ -71,12 +72,12 @@ portal_tokens = ["${MISSING_TOKEN}"]
     )
     joined = "\n".join(problems)
     for expected in [
-        "auth.portal_tokens[0]: environment variable MISSING_TOKEN is not set",
-        "gateway.listen:",
-        "gateway.database_url:",
-        "gateway.max_body_bytes:",
-        "gateway.colour: unknown key",
-        "auth.portal_secrets:",
+        "auth.portal_tokens[0], line 10: environment variable MISSING_TOKEN is not set",
+        "gateway.listen, line 3: must be HOST:PORT",
+        "gateway.database_url, line 4:",
+        "gateway.max_body_bytes, line 5: must be a whole number",
+        "gateway.colour, line 6: unknown key",
+        "auth.portal_secrets, line 9:",
     ]:
         assert expected in joined, joined
 
@@ -101,12 +102,12 @@ plugins = ["webhook", "ghost"]
     )
     joined = "\n".join(problems)
     for expected in [
-        "plugins.webhook.url:",
-        "plugins.webhook.retyr: unknown key",
-        "plugins.webhook.retry.max_attempts:",
-        "plugins.nosuch: no installed plugin is named 'nosuch'",
-        "routes[0].type: unknown event type 'request.exploded'",
-        "routes[0].plugins[1]: no [plugins.ghost] section",
+        "plugins.webhook.url, line 3:",
+        "plugins.webhook.retyr, line 4: unknown key (did you mean 'retry'?)",
+        "plugins.webhook.retry.max_attempts, line 6: must be at least 1",
+        "plugins.nosuch, line 8: no installed plugin is named 'nosuch'",
+        "[[routes]] #1 type, line 12: unknown event type 'request.exploded'",
+        "[[routes]] #1 plugins[1], line 13: no [plugins.ghost] section",
     ]:
         assert expected in joined, joined
 
@@ -137,8 +138,8 @@ def test_check_config_command(tmp_path: Path) -> None:
     bad.write_text('[gateway]\nlisten = "x"\nnope = 1\n')
     result = CliRunner().invoke(main, ["check-config", str(bad)])
     assert result.exit_code == 2
-    assert "gateway.listen:" in result.output
-    assert "gateway.nope: unknown key" in result.output
+    assert "gateway.listen, line 2:" in result.output
+    assert "gateway.nope, line 3: unknown key" in result.output
 
 
 def test_plugin_that_fails_to_import_is_named(sqlite_url: str) -> None:

@@ -1,4 +1,4 @@
-"""contracts/gateway.openapi.yaml and the app agree: same routes, and real answers fit the schemas."""
+"""gateway/contracts/gateway.openapi.yaml and the app agree: same routes, and real answers fit the schemas."""
 
 from __future__ import annotations
 

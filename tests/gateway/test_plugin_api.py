@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import gateway.plugin_api as plugin_api
+from gateway.starter import EXAMPLE_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,7 +152,7 @@ print(",".join(loaded))
 def test_serving_loads_no_mock_and_no_dev_tool() -> None:
     """What `gateway serve` builds (the app, every plugin's connector) leaves mocks and tools unloaded."""
     done = subprocess.run(
-        [sys.executable, "-c", SERVE_IMPORTS, str(ROOT / "gateway.example.toml")],
+        [sys.executable, "-c", SERVE_IMPORTS, str(EXAMPLE_CONFIG)],
         capture_output=True,
         text=True,
         cwd=ROOT,

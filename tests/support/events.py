@@ -1,4 +1,4 @@
-"""Example events from contracts/examples, copied with fresh ids."""
+"""Example events from gateway/contracts/examples, copied with fresh ids."""
 
 from __future__ import annotations
 

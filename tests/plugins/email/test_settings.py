@@ -35,7 +35,7 @@ def test_good_section_and_derived_values() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"url": "http://mail.serres.gr"}, "must be smtp://host:port"),
+        ({"url": "http://mail.serres.gr"}, "must start with smtp:// or smtps://"),
         ({"url": "smtp://mail:99999"}, "port"),
         ({"from_address": "noreply"}, "is not an e-mail address"),
         ({"username": "u"}, "give both username and password"),
@@ -44,7 +44,7 @@ def test_good_section_and_derived_values() -> None:
         ({"departments": {"revenue": "esoda@serres.gr"}}, "plugins.email.departments"),
         ({"colour": "blue"}, "plugins.email.colour"),
         ({"tls_ca_file": "/nonexistent/ca.pem"}, "/nonexistent/ca.pem is not a file"),
-        ({"mock_admin_url": "127.0.0.1:8025"}, "must be http://host:port"),
+        ({"mock_admin_url": "127.0.0.1:8025"}, "must start with http:// or https://"),
     ],
 )
 def test_bad_sections_name_the_problem(changes: dict, expected: str) -> None:  # type: ignore[type-arg]

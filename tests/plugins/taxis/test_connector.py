@@ -250,7 +250,7 @@ async def test_the_live_error_answer_is_understood(respx_mock, connector) -> Non
 async def test_any_service_and_port_names_in_the_wsdl_work_unchanged(
     respx_mock, tmp_path, service: str, port: str
 ) -> None:  # type: ignore[no-untyped-def]
-    """The real WSDL (its own service, port, port type and binding names) drops into contracts/."""
+    """The real WSDL (its own service, port, port type and binding names) drops into gateway/contracts/."""
     import shutil
 
     from gateway.contracts import contracts_dir

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from gateway.starter import SAMPLE_KAD, STARTER
 from plugins.taxis.settings import TaxisSettings
 
 BASE = {"username": "u", "password": "p"}
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize(
@@ -73,10 +73,10 @@ def test_bad_list_file(tmp_path: Path) -> None:
 def test_the_shipped_sample_list() -> None:
     settings = TaxisSettings.model_validate(
         {**BASE, "affected_kad_file": "taxis-affected-kad.sample.toml"},
-        context={"config_dir": ROOT},
+        context={"config_dir": STARTER},
     )
     assert settings.rule().label == "sample-affected-kad SAMPLE-2020-1 (decision 43/2020)"
-    assert "SAMPLE, NOT AN OFFICIAL LIST" in (ROOT / "taxis-affected-kad.sample.toml").read_text()
+    assert "SAMPLE, NOT AN OFFICIAL LIST" in SAMPLE_KAD.read_text()
 
 
 def test_the_decision_inline_and_in_the_list_file(tmp_path: Path) -> None:

@@ -146,6 +146,9 @@ class GatewaySection(_Strict):
         description="run delivery lanes here; false makes an intake-only process (others deliver)",
     )
     log_level: str = "INFO"
+    public_url: str | None = Field(
+        None, description="the address the portal reaches us at; status_url is absolute with it"
+    )
     health_interval: float = Field(
         15.0, gt=0, le=3600, description="seconds a backend health answer is reused"
     )
@@ -157,6 +160,16 @@ class GatewaySection(_Strict):
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8080")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = url_problem(value, ("https", "http"))
+            if problem:
+                raise ValueError(problem)
+            return value.rstrip("/")
         return value
 
     @field_validator("database_url")

@@ -238,7 +238,7 @@ async def post_event(request: web.Request) -> web.Response:
         body=orjson.dumps(
             {
                 "id": event["id"],
-                "status_url": f"/v1/events/{event['id']}",
+                "status_url": f"{settings.gateway.public_url or ''}/v1/events/{event['id']}",
                 "deliveries": answer.plugins,
             }
         ),

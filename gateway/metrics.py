@@ -54,6 +54,12 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
+        self.backend_up = Gauge(
+            "gateway_backend_up",
+            "1 when the plugin's backend answered its last health check (cached health_interval)",
+            ["plugin"],
+            registry=self.registry,
+        )
         self.write_batch = Histogram(
             "gateway_write_batch_size",
             "Writes (accepted events, claims, settlements) per group commit",
@@ -72,6 +78,9 @@ class Metrics:
         for plugin in sorted({p for p, _ in counts} | set(plugins)):
             for state in DELIVERY_STATES:
                 self.queue_depth.labels(plugin, state).set(counts.get((plugin, state), 0))
+
+    def set_backend_up(self, plugin: str, up: bool) -> None:
+        self.backend_up.labels(plugin).set(1 if up else 0)
 
     def set_breaker(self, plugin: str, state: str) -> None:
         self.breaker_state.labels(plugin).set(BREAKER_VALUE[state])

@@ -90,7 +90,7 @@ async def test_readme_plugin_example_runs(start_gateway, sqlite_url) -> None:  #
         assert (await portal.get("/v1/lookups/tickets/1")).json()["subject"] == report["data"][
             "subject"
         ]
-        ready = (await portal.client.get(f"{portal.base_url}/readyz")).json()
-        assert ready["plugins"]["tickets"]["ok"] is True
+        health = (await portal.get("/v1/health")).json()
+        assert health["plugins"]["tickets"]["ok"] is True
     finally:
         await desk.stop()

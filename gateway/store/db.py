@@ -86,6 +86,10 @@ class Store:
         async with self.read() as connection:
             await connection.exec_driver_sql("SELECT 1")
 
+    async def writable(self) -> None:
+        """A round through the writer: what accepting an event needs (a read alone is not)."""
+        await self.transact(lambda connection: connection.exec_driver_sql("SELECT 1"))
+
     async def close(self) -> None:
         await self.writer.close()
         await self.write_engine.dispose()

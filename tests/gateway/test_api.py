@@ -119,17 +119,30 @@ async def test_lookup_answers_and_unknown_lookup(portal) -> None:  # type: ignor
     assert missing.status_code == 404 and "no look-up named 'nothing'" in missing.json()["detail"]
 
 
-async def test_readyz_reports_each_plugin(portal) -> None:  # type: ignore[no-untyped-def]
+async def test_readyz_is_ready_with_a_backend_down(portal) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: intake works while a backend is down, so a load balancer keeps sending events."""
     response = await _get(portal, "/readyz", None)
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["database"]["ok"] is True
+    assert body == {
+        "status": "ready",
+        "database": {"ok": True, "detail": "writable"},
+        "config": "loaded",
+    }
+
+
+async def test_backend_health_is_in_v1_health_and_the_metrics(portal) -> None:  # type: ignore[no-untyped-def]
+    body = (await _get(portal, "/v1/health", OPERATOR_TOKEN)).json()
+    assert body["status"] == "degraded"
     assert body["plugins"]["sick"] == {
         "ok": False,
         "detail": "backend says no",
         "breaker": {"state": "closed", "reason": "", "retry_in": 0.0},
     }
     assert body["plugins"]["lookups"]["ok"] is True
+    metrics = (await _get(portal, "/metrics", None)).text
+    assert 'gateway_backend_up{plugin="sick"} 0.0' in metrics
+    assert 'gateway_backend_up{plugin="lookups"} 1.0' in metrics
 
 
 @pytest.mark.parametrize(

@@ -248,8 +248,8 @@ async def test_breaker_opens_and_stops_calling_a_dead_backend(
         await portal.post_event(example("request.submitted"))
 
     async def opened() -> dict | None:
-        ready = (await portal.client.get(f"{portal.base_url}/readyz")).json()
-        return ready if ready["plugins"]["webhook"]["breaker"]["state"] == "open" else None
+        health = (await portal.get("/v1/health")).json()
+        return health if health["plugins"]["webhook"]["breaker"]["state"] == "open" else None
 
     ready = await until(opened)
     assert "HTTP 503" in ready["plugins"]["webhook"]["breaker"]["reason"]

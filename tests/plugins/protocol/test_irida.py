@@ -225,7 +225,7 @@ async def test_a_second_401_is_a_configuration_error_and_nothing_is_in_doubt(
     with pytest.raises(ConfigurationError, match="401 to a fresh token: no rights"):
         await driver.register(APP)
     assert await cache.get(APP.reference) is None
-    # /readyz says so, though the token and the directory still answer, until a send succeeds
+    # /v1/health says so, though the token and the directory still answer, until a send succeeds
     health = await driver.health()
     assert not health.ok and "the last send was refused" in health.detail
     respx_mock.post(SEND).mock(return_value=registered())

@@ -180,8 +180,8 @@ async def test_daily_limit_makes_deliveries_wait_until_tomorrow(portal) -> None:
         delivery["next_attempt_at"].replace("Z", "+00:00")
     ) - datetime.now(UTC)
     assert wait.total_seconds() > 60
-    ready = (await portal.client.get(f"{portal.base_url}/readyz")).json()
-    assert ready["plugins"]["taxis"]["breaker"]["state"] == "open"
+    health = (await portal.get("/v1/health")).json()
+    assert health["plugins"]["taxis"]["breaker"]["state"] == "open"
 
 
 async def test_wrong_credentials_are_a_configuration_error(
@@ -196,9 +196,10 @@ async def test_wrong_credentials_are_a_configuration_error(
     (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
     assert (delivery["state"], delivery["last_error_kind"]) == ("dead", "configuration")
     assert "TOKEN_USERNAME_NOT_AUTHENTICATED" in delivery["last_error"]
-    ready = await portal.client.get(f"{portal.base_url}/readyz")
-    assert ready.status_code == 503
-    assert "TOKEN_USERNAME_NOT_AUTHENTICATED" in ready.json()["plugins"]["taxis"]["detail"]
+    health = (await portal.get("/v1/health")).json()
+    assert health["status"] == "degraded"
+    assert "TOKEN_USERNAME_NOT_AUTHENTICATED" in health["plugins"]["taxis"]["detail"]
+    assert (await portal.client.get(f"{portal.base_url}/readyz")).status_code == 200
 
 
 async def test_a_business_that_stopped_trading_is_not_eligible_with_its_reason(portal) -> None:  # type: ignore[no-untyped-def]

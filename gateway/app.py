@@ -30,6 +30,7 @@ from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, HealthCheck, Lookup
 from gateway.plugins import PluginHost, PluginLoadError
 from gateway.problems import ProblemError, problem
+from gateway.reload import LiveSettings
 from gateway.store import open_store
 from gateway.store.models import utcnow
 from gateway.store.retention import purge_expired, purge_payloads
@@ -227,6 +228,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app = web.Application(middlewares=[problem_middleware, refuse_control_characters])
     app[appkeys.ASSEMBLY] = parts
     app[appkeys.SETTINGS] = parts.settings
+    app[appkeys.LIVE] = LiveSettings(parts.settings.auth, parts.settings.gateway.log_level)
     app[appkeys.HOST] = parts.host
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router

@@ -11,6 +11,7 @@ from gateway.health import HealthCache
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, HealthCheck, Lookup
 from gateway.plugins import PluginHost
+from gateway.reload import LiveSettings
 from gateway.router import Router
 from gateway.schemas import EventSchemas
 from gateway.store import Store
@@ -27,3 +28,4 @@ CONNECTORS = web.AppKey("connectors", dict[str, Connector])
 LOOKUPS = web.AppKey("lookups", dict[str, tuple[str, Lookup]])
 HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck | None])
 HEALTH = web.AppKey("health", HealthCache)
+LIVE = web.AppKey("live_settings", LiveSettings)

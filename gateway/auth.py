@@ -37,7 +37,7 @@ def require(role: str) -> Callable[[Handler], Handler]:
 
     def decorate(handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            auth = request.app[appkeys.SETTINGS].auth
+            auth = request.app[appkeys.LIVE].auth
             token = _token(request)
             if token is None:
                 raise ProblemError(

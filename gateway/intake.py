@@ -153,7 +153,7 @@ async def post_event(request: web.Request) -> web.Response:
                 headers={"Connection": "close"},
             ) from None
         try:
-            verify(request.headers, body, settings.auth.portal_secrets)
+            verify(request.headers, body, app[appkeys.LIVE].auth.portal_secrets)
         except MalformedHeader as exc:
             raise ProblemError(400, "Bad request", str(exc), "bad-header") from None
         except SignatureError as exc:

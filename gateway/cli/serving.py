@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from gateway.cli.common import assembled, config_option, main, run, settings_of
+from gateway.cli.common import assembled, config_option, main, run
 from gateway.config import config_warnings
 from gateway.plugins import PluginHost, PluginLoadError
 
@@ -18,8 +18,10 @@ from gateway.plugins import PluginHost, PluginLoadError
 def serve(config_path: str) -> None:
     """Run the gateway (HTTP API and delivery workers)."""
     from gateway.app import create_app
+    from gateway.appkeys import LIVE
     from gateway.http_server import listening, raise_fd_limit
     from gateway.logs import configure_logging
+    from gateway.reload import reload_config
 
     parts = assembled(config_path)
     settings = parts.settings
@@ -33,13 +35,16 @@ def serve(config_path: str) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         limits = settings.gateway.server
-        async with listening(
-            create_app(parts), settings.gateway.host, settings.gateway.port, limits
-        ) as runner:
+        app = create_app(parts)
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: reload_config(config_path, app[LIVE], settings)
+        )
+        async with listening(app, settings.gateway.host, settings.gateway.port, limits) as runner:
             where = ", ".join(f"{h}:{p}" for h, p, *_ in runner.addresses)
             click.echo(
                 f"listening on {where}; at most {runner.admission.max_total} connections "
-                f"({limits.max_connections_per_client} per address); Ctrl-C or SIGTERM stops",
+                f"({limits.max_connections_per_client} per address); SIGTERM stops, "
+                "SIGHUP reloads [auth] and log_level",
                 err=True,
             )
             await stop.wait()
@@ -131,32 +136,3 @@ def mocks(config_path: str) -> None:
             await mock.stop()
 
     run(serve_mocks)
-
-
-@main.group()
-def db() -> None:
-    """Database schema."""
-
-
-@db.command("upgrade")
-@config_option
-def db_upgrade(config_path: str) -> None:
-    """Apply the Alembic migrations (the gateway also does this at start-up)."""
-    from gateway.store import open_store
-
-    async def work() -> None:
-        store = await open_store(settings_of(config_path).gateway.database_url)
-        await store.close()
-
-    run(work)
-    click.echo("database schema is up to date")
-
-
-@main.command()
-@click.option("--keep", is_flag=True, help="keep the working folder (database, config) afterwards")
-@click.option("--wait", is_flag=True, help="keep the gateway and mocks running until Ctrl-C")
-def demo(keep: bool, wait: bool) -> None:
-    """Start the mocks and the gateway on SQLite, walk one application of each kind, print its story."""
-    from gateway.devtools.demo import run_demo
-
-    sys.exit(run(lambda: run_demo(keep=keep, wait=wait)))

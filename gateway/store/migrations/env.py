@@ -29,8 +29,22 @@ async def _run_on_url(url: str) -> None:
     await engine.dispose()
 
 
+def _run_offline(url: str) -> None:
+    """`gateway db upgrade --sql`: the SQL a migration would run, printed, nothing run."""
+    context.configure(
+        url=url,
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 connection = config.attributes.get("connection")
-if connection is not None:
+if context.is_offline_mode():
+    _run_offline(config.get_main_option("sqlalchemy.url") or "")
+elif connection is not None:
     _run(connection)
 else:
     asyncio.run(_run_on_url(config.get_main_option("sqlalchemy.url") or ""))

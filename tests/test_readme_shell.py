@@ -69,7 +69,7 @@ def test_the_readme_blocks_run_as_written(tmp_path: Path) -> None:
         assert posted.returncode == 0, posted.stdout + posted.stderr
         answer = json.loads(posted.stdout)
         assert answer["id"] == "evt-readme-0001"
-        assert answer["status_url"] == "/v1/events/evt-readme-0001"
+        assert answer["status_url"] == "http://127.0.0.1:8080/v1/events/evt-readme-0001"
         assert answer["deliveries"]
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -38,6 +38,7 @@ def db_upgrade(config_path: str, sql: bool) -> None:
         await store.close()
 
     run(work)
+    click.echo("database schema is up to date")
 
 
 @db.command("backup")

@@ -136,3 +136,13 @@ def mocks(config_path: str) -> None:
             await mock.stop()
 
     run(serve_mocks)
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="keep the working folder (database, config) afterwards")
+@click.option("--wait", is_flag=True, help="keep the gateway and mocks running until Ctrl-C")
+def demo(keep: bool, wait: bool) -> None:
+    """Start the mocks and the gateway on SQLite, walk one application of each kind, print its story."""
+    from gateway.devtools.demo import run_demo
+
+    sys.exit(run(lambda: run_demo(keep=keep, wait=wait)))

@@ -45,6 +45,7 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         "IRIDA_PASSWORD": secrets.token_urlsafe(12),
     }
     raw["gateway"]["listen"] = f"127.0.0.1:{free_port()}"
+    raw["gateway"]["public_url"] = f"http://{raw['gateway']['listen']}"
     raw["gateway"]["database_url"] = f"sqlite+aiosqlite:///{workdir / 'gateway.db'}"
     raw["gateway"]["log_level"] = "WARNING"
     for section in raw["plugins"].values():

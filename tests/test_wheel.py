@@ -1,0 +1,68 @@
+"""Issue 13: the wheel works anywhere: built, installed without extras into a fresh venv, and run
+(init, check-config, demo) from a folder outside the checkout.
+
+The editable install of the checkout hides what a wheel lacks (contracts,
+templates, the example config); this installs as a municipality would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
+    started = time.monotonic()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    wheels = tmp_path / "wheels"
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        tmp_path,
+        env,
+    )
+    (wheel,) = wheels.glob("municipal_gateway-*.whl")
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
+    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], tmp_path, env)  # no extras
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    gateway = str(venv / "bin" / "gateway")
+    env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
+    _run([gateway, "init", "serres"], elsewhere, env)
+    checked = _run(
+        ["bash", "-e", "-c", "cd serres && set -a && . ./.env && set +a && gateway check-config"],
+        elsewhere,
+        env,
+    )
+    assert (
+        "OK" in checked and "enabled plugins: webhook, taxis, genesis, protocol, email" in checked
+    )
+    demo = _run([gateway, "demo"], elsewhere, env)
+    assert "every application and payment went all the way" in demo
+    # nothing of the checkout was on the path: the installed package answered
+    where = _run(
+        [str(venv / "bin" / "python"), "-c", "import gateway; print(gateway.__file__)"],
+        elsewhere,
+        env,
+    )
+    assert str(venv) in where and str(ROOT) not in where
+    print(f"wheel test wall time: {time.monotonic() - started:.1f} s")

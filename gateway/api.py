@@ -21,7 +21,7 @@ from gateway.errors import (
 from gateway.http_input import ascii_int, json_too_deep
 from gateway.problems import ProblemError
 from gateway.states import DeliveryState
-from gateway.store import repair, views
+from gateway.store import pauses, repair, views
 
 READY_TIMEOUT = 5.0
 
@@ -88,7 +88,7 @@ async def replay_event(request: web.Request) -> web.Response:
     return web.json_response({"id": event_id, "replayed": plugins}, status=202 if plugins else 200)
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
+async def json_object(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     body = None
     if not json_too_deep(raw):
@@ -117,7 +117,7 @@ def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
 async def confirm_delivery(request: web.Request) -> web.Response:
     """An operator read in the backend what an in-doubt attempt did; settle it as succeeded."""
     event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
-    facts = await _json_object(request)
+    facts = await json_object(request)
     app = request.app
     try:
         result, created = await settlement.confirm(
@@ -241,8 +241,14 @@ async def _plugins_health(app: web.Application) -> dict[str, dict[str, Any]]:
     """Each enabled plugin's backend health (cached for `health_interval`) and its breaker."""
     results = await app[appkeys.HEALTH].current()
     breakers = app[appkeys.DISPATCHER].breakers()
+    held = await pauses.paused(app[appkeys.STORE])
     return {
-        name: {"ok": bool(health.ok), "detail": health.detail, "breaker": breakers.get(name)}
+        name: {
+            "ok": bool(health.ok),
+            "detail": health.detail,
+            "breaker": breakers.get(name),
+            "paused": held[name].as_dict() if name in held else None,
+        }
         for name, health in results.items()
     }
 
@@ -288,6 +294,12 @@ async def metrics(request: web.Request) -> web.Response:
         registry.set_breaker(name, lane.breaker.state)
     for name, health in (await app[appkeys.HEALTH].current()).items():
         registry.set_backend_up(name, health.ok)
+    try:
+        held = await pauses.paused(app[appkeys.STORE])
+        for name in app[appkeys.CONNECTORS]:
+            registry.set_paused(name, name in held)
+    except Exception:
+        pass  # metrics must answer even when the database does not
     return web.Response(
         body=registry.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
     )

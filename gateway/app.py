@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import api, appkeys, intake
+from gateway import api, api_repair, appkeys, intake
 from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
@@ -244,6 +244,10 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/confirm", api.confirm_delivery)
     app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/release", api.release_delivery)
     app.router.add_get("/v1/dead-letters", api.dead_letters)
+    app.router.add_post("/v1/dead-letters/replay", api_repair.replay_dead_letters)
+    app.router.add_post("/v1/dead-letters/dismiss", api_repair.dismiss_dead_letters)
+    app.router.add_post("/v1/plugins/{plugin}/pause", api_repair.pause_plugin)
+    app.router.add_post("/v1/plugins/{plugin}/resume", api_repair.resume_plugin)
     app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/readyz", api.readyz)

@@ -60,6 +60,12 @@ class Metrics:
             ["plugin"],
             registry=self.registry,
         )
+        self.plugin_paused = Gauge(
+            "gateway_plugin_paused",
+            "1 while an operator has paused the plugin's deliveries",
+            ["plugin"],
+            registry=self.registry,
+        )
         self.write_batch = Histogram(
             "gateway_write_batch_size",
             "Writes (accepted events, claims, settlements) per group commit",
@@ -78,6 +84,9 @@ class Metrics:
         for plugin in sorted({p for p, _ in counts} | set(plugins)):
             for state in DELIVERY_STATES:
                 self.queue_depth.labels(plugin, state).set(counts.get((plugin, state), 0))
+
+    def set_paused(self, plugin: str, paused: bool) -> None:
+        self.plugin_paused.labels(plugin).set(1 if paused else 0)
 
     def set_backend_up(self, plugin: str, up: bool) -> None:
         self.backend_up.labels(plugin).set(1 if up else 0)

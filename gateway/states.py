@@ -18,6 +18,8 @@ class DeliveryState(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     DEAD = "dead"
+    #: an operator took it off the dead-letter list for good; its history stays
+    DISMISSED = "dismissed"
 
 
 #: a delivery in these states still has work ahead of it
@@ -41,6 +43,7 @@ class Outcome(StrEnum):
     LEASE_EXPIRED = "lease_expired"
     CONFIRMED_BY_OPERATOR = "confirmed_by_operator"
     RELEASED_BY_OPERATOR = "released_by_operator"
+    DISMISSED_BY_OPERATOR = "dismissed_by_operator"
     #: the base of plugin errors that name no kind of their own
     ERROR = "error"
 
@@ -51,13 +54,18 @@ class EventStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
+    #: nothing pending or dead, and at least one delivery dismissed by an operator
+    CLOSED = "closed"
 
 
 def overall_status(states: Iterable[str]) -> EventStatus:
-    """Pending while any delivery has work ahead; else dead if any gave up; else delivered."""
+    """Pending while any delivery has work ahead; else dead if any gave up; closed if any was
+    dismissed; else delivered."""
     seen = set(states)
     if seen & set(ACTIVE_STATES):
         return EventStatus.PENDING
     if DeliveryState.DEAD in seen:
         return EventStatus.DEAD
+    if DeliveryState.DISMISSED in seen:
+        return EventStatus.CLOSED
     return EventStatus.DELIVERED

@@ -3,7 +3,7 @@
 Each group of commands is a module of its own; importing them registers them on `main`.
 """
 
-from gateway.cli import db, deliveries, events, init, reconcile, serving, sign
+from gateway.cli import db, deliveries, events, init, reconcile, repair, serving, sign
 from gateway.cli.common import main
 
-__all__ = ["db", "deliveries", "events", "init", "main", "reconcile", "serving", "sign"]
+__all__ = ["db", "deliveries", "events", "init", "main", "reconcile", "repair", "serving", "sign"]

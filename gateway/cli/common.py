@@ -46,6 +46,17 @@ def run(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(factory())
 
 
+async def with_store(config_path: str, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """`work(store)` on the database the config names, closed afterwards."""
+    from gateway.store import open_store
+
+    store = await open_store(settings_of(config_path).gateway.database_url)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
 def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 

@@ -1,32 +1,18 @@
-"""Reading and replaying events, and the dead letters (the database named in the config)."""
+"""Reading and replaying events (the database named in the config)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 import click
 
-from gateway.cli.common import config_option, main, print_json, run, settings_of
-from gateway.states import EventStatus, Outcome
-
-T = TypeVar("T")
+from gateway.cli.common import config_option, main, print_json, run, with_store
+from gateway.states import EventStatus
 
 
 @main.group()
 def events() -> None:
     """Inspect and replay events (reads the database named in the config)."""
-
-
-async def _with_store(config_path: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    from gateway.store import open_store
-
-    store = await open_store(settings_of(config_path).gateway.database_url)
-    try:
-        return await work(store)
-    finally:
-        await store.close()
 
 
 @events.command("list")
@@ -51,7 +37,7 @@ def events_list(
 
     try:
         page = run(
-            lambda: _with_store(
+            lambda: with_store(
                 config_path,
                 lambda s: views.list_events(
                     s, status=status, type=event_type, subject=subject, limit=limit, cursor=cursor
@@ -81,7 +67,7 @@ def events_show(config_path: str, event_id: str) -> None:
     """One event with every delivery and attempt."""
     from gateway.store import views
 
-    view = run(lambda: _with_store(config_path, lambda s: views.event_view(s, event_id)))
+    view = run(lambda: with_store(config_path, lambda s: views.event_view(s, event_id)))
     if view is None:
         click.echo(f"no event with id {event_id!r}", err=True)
         sys.exit(1)
@@ -95,7 +81,7 @@ def events_replay(config_path: str, event_id: str) -> None:
     """Put an event's dead or failed deliveries back in the queue."""
     from gateway.store import repair
 
-    plugins = run(lambda: _with_store(config_path, lambda s: repair.replay(s, event_id)))
+    plugins = run(lambda: with_store(config_path, lambda s: repair.replay(s, event_id)))
     if plugins is None:
         click.echo(f"no event with id {event_id!r}", err=True)
         sys.exit(1)
@@ -104,34 +90,3 @@ def events_replay(config_path: str, event_id: str) -> None:
         if plugins
         else "nothing to replay: no dead or failed deliveries"
     )
-
-
-@main.command("dead-letters")
-@config_option
-@click.option("--plugin")
-@click.option("--limit", default=100, type=click.IntRange(1, 1000))
-@click.option("--json", "as_json", is_flag=True)
-def dead_letters(config_path: str, plugin: str | None, limit: int, as_json: bool) -> None:
-    """Deliveries that gave up, with their reasons."""
-    from gateway.store import views
-
-    items = run(
-        lambda: _with_store(
-            config_path, lambda s: views.dead_letters(s, plugin=plugin, limit=limit)
-        )
-    )
-    if as_json:
-        print_json({"items": items})
-        return
-    if not items:
-        click.echo("no dead letters")
-    for item in items:
-        click.echo(
-            f"{item['dead_since']}  {item['plugin']:<10} {item['event_id']}  after {item['attempts']} attempt(s)"
-            + (
-                " [OUTCOME UNKNOWN: confirm or release]"
-                if item["error_kind"] == Outcome.OUTCOME_UNKNOWN
-                else ""
-            )
-            + f": {item['reason']}"
-        )

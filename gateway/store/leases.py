@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent, insert_events
 from gateway.store.db import Store
-from gateway.store.models import attempts, deliveries, events, utcnow
+from gateway.store.models import attempts, deliveries, events, plugin_pauses, utcnow
 
 
 class LeaseLost(Exception):
@@ -38,8 +38,11 @@ class Claim:
 
 
 def _due(plugin: str, now: datetime) -> Any:
+    # a paused plugin has nothing due: checked inside the claim, so a pause holds at once
+    not_paused = ~exists().where(plugin_pauses.c.plugin == plugin)
     return and_(
         deliveries.c.plugin == plugin,
+        not_paused,
         or_(
             and_(deliveries.c.state == DeliveryState.PENDING, deliveries.c.next_attempt_at <= now),
             and_(deliveries.c.state == DeliveryState.RUNNING, deliveries.c.lease_expires_at < now),

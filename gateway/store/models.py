@@ -154,9 +154,21 @@ class SendRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class PauseRow(Base):
+    """A plugin an operator paused: its lane claims nothing until resumed; in every process."""
+
+    __tablename__ = "plugin_pauses"
+
+    plugin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    paused_by: Mapped[str] = mapped_column(String(128))
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # Core tables for the hot paths; typed as Table so insert/update/delete type-check
 events: Table = cast(Table, EventRow.__table__)
 deliveries: Table = cast(Table, DeliveryRow.__table__)
 attempts: Table = cast(Table, AttemptRow.__table__)
 lookup_cache: Table = cast(Table, CacheRow.__table__)
 send_log: Table = cast(Table, SendRow.__table__)
+plugin_pauses: Table = cast(Table, PauseRow.__table__)

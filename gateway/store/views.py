@@ -109,8 +109,11 @@ def _status_filter(status: str) -> Any:
     if status == EventStatus.PENDING:
         return active
     if status == EventStatus.DEAD:
-        return and_(~active, dead)
-    return and_(~active, ~dead)
+        return dead  # every event with a dead delivery, whatever the others are doing
+    dismissed = exists().where(mine, deliveries.c.state == DeliveryState.DISMISSED)
+    if status == EventStatus.CLOSED:
+        return and_(~active, ~dead, dismissed)
+    return and_(~active, ~dead, ~dismissed)
 
 
 async def list_events(

@@ -138,6 +138,7 @@ async def test_backend_health_is_in_v1_health_and_the_metrics(portal) -> None:  
         "ok": False,
         "detail": "backend says no",
         "breaker": {"state": "closed", "reason": "", "retry_in": 0.0},
+        "paused": None,
     }
     assert body["plugins"]["lookups"]["ok"] is True
     metrics = (await _get(portal, "/metrics", None)).text
@@ -190,6 +191,7 @@ async def test_plugin_health_is_for_operators_and_answers_200_when_degraded(port
         "ok": False,
         "detail": "backend says no",
         "breaker": body["plugins"]["sick"]["breaker"],
+        "paused": None,
     }
     refused = await portal.client.get(
         f"{portal.base_url}/v1/health", headers={"Authorization": f"Bearer {PORTAL_TOKEN}"}

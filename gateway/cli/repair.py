@@ -1,0 +1,166 @@
+"""`gateway dead-letters [replay|dismiss]` and `gateway plugins pause|resume`: repair from a shell.
+
+Bulk commands count first and ask before acting (unless `--yes`); the count
+is then the expect_count, so nothing that arrived between the two is touched.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from gateway.cli.common import config_option, main, print_json, run, with_store
+from gateway.states import Outcome
+
+ACTOR = "operator (cli)"
+
+
+@main.group("dead-letters", invoke_without_command=True)
+@config_option
+@click.option("--plugin")
+@click.option("--limit", default=100, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def dead_letters(
+    ctx: click.Context, config_path: str, plugin: str | None, limit: int, as_json: bool
+) -> None:
+    """Deliveries that gave up, with their reasons; `replay` or `dismiss` them in bulk."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from gateway.store import views
+
+    items = run(
+        lambda: with_store(config_path, lambda s: views.dead_letters(s, plugin=plugin, limit=limit))
+    )
+    if as_json:
+        print_json({"items": items})
+        return
+    if not items:
+        click.echo("no dead letters")
+    for item in items:
+        click.echo(
+            f"{item['dead_since']}  {item['plugin']:<10} {item['event_id']}  after {item['attempts']} attempt(s)"
+            + (
+                " [OUTCOME UNKNOWN: confirm or release]"
+                if item["error_kind"] == Outcome.OUTCOME_UNKNOWN
+                else ""
+            )
+            + f": {item['reason']}"
+        )
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} needs its UTC offset, e.g. 2026-12-01T00:00:00+02:00")
+    return moment
+
+
+def _filter_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            config_option,
+            click.option("--plugin"),
+            click.option("--type", "event_type", help="the event type"),
+            click.option("--kind", "error_kind", help="last_error_kind, e.g. permanent"),
+            click.option("--contains", "error_contains", help="text in the last error"),
+            click.option("--since", help="received at or after (ISO 8601 with offset)"),
+            click.option("--until", help="received before (ISO 8601 with offset)"),
+            click.option("--yes", is_flag=True, help="act without asking"),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _bulk(action: str, options: dict[str, Any], reason: str | None) -> None:
+    from gateway.store import bulk
+
+    chosen = bulk.DeadFilter(
+        plugin=options["plugin"],
+        event_type=options["event_type"],
+        error_kind=options["error_kind"],
+        error_contains=options["error_contains"],
+        since=_moment(options["since"]),
+        until=_moment(options["until"]),
+    )
+    config_path = options["config_path"]
+    try:
+        found = run(
+            lambda: with_store(
+                config_path, lambda s: bulk.count(s, chosen, replayable=action == "replay")
+            )
+        )
+    except bulk.TooMany as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(f"{found} dead letter(s) match")
+    if found == 0:
+        return
+    if not options["yes"]:
+        click.confirm(f"{action} {found}?", abort=True)
+    try:
+        if action == "replay":
+            plugins = run(lambda: with_store(config_path, lambda s: bulk.replay(s, chosen, found)))
+            click.echo(f"replayed {found} ({', '.join(plugins)}); a running gateway takes them up")
+        else:
+            done = run(
+                lambda: with_store(
+                    config_path, lambda s: bulk.dismiss(s, chosen, found, reason or "", ACTOR)
+                )
+            )
+            click.echo(f"dismissed {done}")
+    except bulk.CountChanged as exc:
+        click.echo(f"the count changed to {exc.found} meanwhile: nothing was done", err=True)
+        sys.exit(1)
+
+
+@dead_letters.command("replay")
+@_filter_options
+def replay_dead_letters(**options: Any) -> None:
+    """Requeue every dead letter the filter selects (in-doubt deliveries are never selected)."""
+    _bulk("replay", options, None)
+
+
+@dead_letters.command("dismiss")
+@_filter_options
+@click.option("--reason", required=True, help="why: kept in each delivery's history")
+def dismiss_dead_letters(reason: str, **options: Any) -> None:
+    """Take every dead letter the filter selects off the list for good (history kept)."""
+    _bulk("dismiss", options, reason)
+
+
+@main.group("plugin")
+def plugin_group() -> None:
+    """Pause or resume one plugin's deliveries (every process; nothing is dropped)."""
+
+
+@plugin_group.command("pause")
+@config_option
+@click.argument("name")
+@click.option("--reason", required=True)
+def pause(config_path: str, name: str, reason: str) -> None:
+    """Stop delivering NAME's events until resumed; they wait as pending."""
+    from gateway.store import pauses
+
+    newly = run(lambda: with_store(config_path, lambda s: pauses.pause(s, name, reason, ACTOR)))
+    click.echo(f"{name}: paused" if newly else f"{name}: was already paused")
+
+
+@plugin_group.command("resume")
+@config_option
+@click.argument("name")
+def resume(config_path: str, name: str) -> None:
+    """Deliver again what waited while NAME was paused."""
+    from gateway.store import pauses
+
+    was = run(lambda: with_store(config_path, lambda s: pauses.resume(s, name)))
+    click.echo(f"{name}: resumed" if was else f"{name}: was not paused")

@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 
 from gateway import appkeys, settlement
-from gateway.auth import require
+from gateway.auth import AUDIT_REASON, require
 from gateway.errors import (
     ConfigurationError,
     GatewayError,
@@ -18,7 +18,7 @@ from gateway.errors import (
     PermanentError,
     ThrottledError,
 )
-from gateway.http_input import ascii_int, json_too_deep
+from gateway.http_input import ascii_int, has_control, json_too_deep
 from gateway.problems import ProblemError
 from gateway.states import DeliveryState
 from gateway.store import pauses, repair, views
@@ -44,7 +44,7 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
     return default if raw is None else ascii_int(raw, f"query.{name}", low, high)
 
 
-@require("operator")
+@require("viewer")
 async def list_events(request: web.Request) -> web.Response:
     status = request.query.get("status")
     if status is not None and status not in views.EVENT_STATUSES:
@@ -78,7 +78,7 @@ async def list_events(request: web.Request) -> web.Response:
     return web.json_response(page)
 
 
-@require("operator")
+@require("operator", action="replay")
 async def replay_event(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
     plugins = await repair.replay(request.app[appkeys.STORE], event_id)
@@ -103,6 +103,25 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def reason_of(body: dict[str, Any]) -> str:
+    """The operator's reason, taken out of the body (dismiss, confirm, release and pause need one)."""
+    reason = body.pop("reason", None)
+    if (
+        not isinstance(reason, str)
+        or not reason.strip()
+        or len(reason) > 500
+        or has_control(reason)
+    ):
+        raise ProblemError(
+            422,
+            "Invalid request",
+            "say why: a reason of one line, 1 to 500 characters, is required",
+            "invalid-request",
+            errors=[{"path": "$.reason", "message": "is required: one line, 1 to 500 characters"}],
+        )
+    return reason
+
+
 def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
     if isinstance(exc, InvalidInputError):
         return ProblemError(422, "Invalid input", exc.message, "invalid-input", plugin=plugin)
@@ -113,11 +132,12 @@ def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
     return ProblemError(409, "Cannot settle", str(exc), "cannot-settle", plugin=plugin)
 
 
-@require("operator")
+@require("operator", action="confirm")
 async def confirm_delivery(request: web.Request) -> web.Response:
     """An operator read in the backend what an in-doubt attempt did; settle it as succeeded."""
     event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
     facts = await json_object(request)
+    request[AUDIT_REASON] = reason_of(facts)
     app = request.app
     try:
         result, created = await settlement.confirm(
@@ -143,10 +163,11 @@ async def confirm_delivery(request: web.Request) -> web.Response:
     )
 
 
-@require("operator")
+@require("operator", action="release")
 async def release_delivery(request: web.Request) -> web.Response:
     """An operator found nothing in the backend: send the in-doubt delivery again."""
     event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    request[AUDIT_REASON] = reason_of(await json_object(request))
     app = request.app
     try:
         await settlement.release(
@@ -160,7 +181,7 @@ async def release_delivery(request: web.Request) -> web.Response:
     )
 
 
-@require("operator")
+@require("viewer")
 async def dead_letters(request: web.Request) -> web.Response:
     items = await views.dead_letters(
         request.app[appkeys.STORE],
@@ -253,7 +274,7 @@ async def _plugins_health(app: web.Application) -> dict[str, dict[str, Any]]:
     }
 
 
-@require("operator")
+@require("viewer")
 async def plugin_health(request: web.Request) -> web.Response:
     """Every backend's health for IT staff; 200 whatever it says (intake may still work)."""
     plugins = await _plugins_health(request.app)

@@ -15,13 +15,12 @@ from aiohttp import web
 
 from gateway import appkeys
 from gateway.api import json_object
-from gateway.auth import require
+from gateway.auth import AUDIT_REASON, AUDIT_TARGETS, actor_of, require
 from gateway.http_input import has_control
 from gateway.problems import ProblemError
 from gateway.store import bulk, pauses
 
 FILTER_KEYS = ("plugin", "type", "error_kind", "error_contains", "since", "until")
-ACTOR = "operator"  # named operators come with issue 14's roles
 
 
 def _invalid(where: str, message: str) -> ProblemError:
@@ -87,6 +86,12 @@ async def _bulk(request: web.Request, action: str) -> web.Response:
     body = await json_object(request)
     chosen, expect = _filter(body), _expected(body)
     reason = _text(body, "reason", required=action == "dismiss" and expect is not None)
+    if reason is not None:
+        request[AUDIT_REASON] = reason
+    request[AUDIT_TARGETS] = {
+        "filter": {k: body[k] for k in FILTER_KEYS if k in body},
+        "expect_count": expect,
+    }
     store = request.app[appkeys.STORE]
     try:
         if expect is None:
@@ -98,7 +103,7 @@ async def _bulk(request: web.Request, action: str) -> web.Response:
             return web.json_response(
                 {"action": action, "count": expect, "plugins": plugins}, status=202
             )
-        done = await bulk.dismiss(store, chosen, expect, reason or "", ACTOR)
+        done = await bulk.dismiss(store, chosen, expect, reason or "", actor_of(request).name)
         return web.json_response({"action": action, "count": done})
     except bulk.TooMany as exc:
         raise _invalid("$", str(exc)) from None
@@ -112,12 +117,12 @@ async def _bulk(request: web.Request, action: str) -> web.Response:
         ) from None
 
 
-@require("operator")
+@require("operator", action="bulk_replay")
 async def replay_dead_letters(request: web.Request) -> web.Response:
     return await _bulk(request, "replay")
 
 
-@require("operator")
+@require("operator", action="bulk_dismiss")
 async def dismiss_dead_letters(request: web.Request) -> web.Response:
     return await _bulk(request, "dismiss")
 
@@ -129,16 +134,17 @@ def _known_plugin(request: web.Request) -> str:
     return name
 
 
-@require("operator")
+@require("admin", action="pause")
 async def pause_plugin(request: web.Request) -> web.Response:
     """Stop claiming the plugin's deliveries, in every process, until resumed; nothing is dropped."""
     name = _known_plugin(request)
     reason = _text(await json_object(request), "reason", required=True) or ""
-    newly = await pauses.pause(request.app[appkeys.STORE], name, reason, ACTOR)
+    request[AUDIT_REASON] = reason
+    newly = await pauses.pause(request.app[appkeys.STORE], name, reason, actor_of(request).name)
     return web.json_response({"plugin": name, "paused": True, "already_paused": not newly})
 
 
-@require("operator")
+@require("admin", action="resume")
 async def resume_plugin(request: web.Request) -> web.Response:
     name = _known_plugin(request)
     was = await pauses.resume(request.app[appkeys.STORE], name)

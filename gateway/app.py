@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import api, api_repair, appkeys, intake
+from gateway import api, api_audit, api_repair, appkeys, intake
 from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
@@ -228,7 +228,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app = web.Application(middlewares=[problem_middleware, refuse_control_characters])
     app[appkeys.ASSEMBLY] = parts
     app[appkeys.SETTINGS] = parts.settings
-    app[appkeys.LIVE] = LiveSettings(parts.settings.auth, parts.settings.gateway.log_level)
+    app[appkeys.LIVE] = LiveSettings.of(parts.settings)
     app[appkeys.HOST] = parts.host
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router
@@ -248,6 +248,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_post("/v1/dead-letters/dismiss", api_repair.dismiss_dead_letters)
     app.router.add_post("/v1/plugins/{plugin}/pause", api_repair.pause_plugin)
     app.router.add_post("/v1/plugins/{plugin}/resume", api_repair.resume_plugin)
+    app.router.add_get("/v1/audit", api_audit.audit_entries)
     app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/readyz", api.readyz)

@@ -1,16 +1,24 @@
-"""Bearer tokens for reads: the portal's tokens open its reads, operators' open everything."""
+"""Who is asking and what they may do: bearer tokens to actors, roles to views, every action audited."""
 
 from __future__ import annotations
 
-import hmac
+import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from gateway import appkeys
 from gateway.http_input import has_control
+from gateway.operators import Actor
 from gateway.problems import ProblemError
+from gateway.store import audit
 
+log = logging.getLogger("gateway.auth")
+#: what a view leaves on the request for its audit entry
+ACTOR = web.RequestKey("gateway_actor", Actor)
+AUDIT_TARGETS = web.RequestKey("gateway_audit_targets", dict)
+AUDIT_REASON = web.RequestKey("gateway_audit_reason", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -28,47 +36,80 @@ def _token(request: web.Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _matches(token: str, allowed: list[str]) -> bool:
-    return any(hmac.compare_digest(token.encode(), candidate.encode()) for candidate in allowed)
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(
+        401,
+        "Unauthorized",
+        detail,
+        "unauthorized",
+        headers={"WWW-Authenticate": 'Bearer realm="gateway"'},
+    )
 
 
-def require(role: str) -> Callable[[Handler], Handler]:
-    """`role` is "portal" (portal or operator tokens) or "operator" (operator tokens only)."""
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get("X-Request-ID", "")
+    if given and len(given) <= 64 and given.isascii() and not has_control(given):
+        return given
+    return uuid.uuid4().hex
+
+
+async def _audit(request: web.Request, action: str, actor: Actor | None, status: int) -> None:
+    entry = audit.Entry(
+        actor=actor.name if actor else "anonymous",
+        role=actor.role if actor else "-",
+        action=action,
+        targets={**request.match_info, **(request.get(AUDIT_TARGETS) or {}), "status": status},
+        outcome="done" if status < 400 else ("refused" if status in (401, 403) else "failed"),
+        reason=request.get(AUDIT_REASON),
+        request_id=_request_id(request),
+    )
+    try:
+        await audit.record(request.app[appkeys.STORE], entry)
+    except Exception:
+        log.exception("could not write the audit entry for %s by %s", action, entry.actor)
+
+
+def require(role: str, action: str | None = None) -> Callable[[Handler], Handler]:
+    """Who may call a view: "portal" (the portal or any member of staff), or a staff role
+    ("viewer" < "operator" < "admin"). With `action`, every call is audited, allowed or not."""
 
     def decorate(handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            auth = request.app[appkeys.LIVE].auth
-            token = _token(request)
-            if token is None:
-                raise ProblemError(
-                    401,
-                    "Unauthorized",
-                    "send Authorization: Bearer <token>",
-                    "unauthorized",
-                    headers={"WWW-Authenticate": 'Bearer realm="gateway"'},
-                )
-            allowed = list(auth.operator_tokens) + (
-                list(auth.portal_tokens) if role == "portal" else []
-            )
-            if not _matches(token, allowed):
-                status, title = (
-                    (403, "Forbidden")
-                    if _matches(token, auth.portal_tokens)
-                    else (401, "Unauthorized")
-                )
-                raise ProblemError(
-                    status,
-                    title,
-                    "this token may not use this endpoint" if status == 403 else "unknown token",
-                    "forbidden" if status == 403 else "unauthorized",
-                    headers=None
-                    if status == 403
-                    else {"WWW-Authenticate": 'Bearer realm="gateway"'},
-                )
-            return await handler(request)
+            actor: Actor | None = None
+            status = 500
+            try:
+                token = _token(request)
+                if token is None:
+                    raise _unauthorized("send Authorization: Bearer <token>")
+                actor = await request.app[appkeys.LIVE].book.resolve(token)
+                if actor is None:
+                    raise _unauthorized("unknown token")
+                if role != "portal" and not actor.may(role):
+                    raise ProblemError(
+                        403,
+                        "Forbidden",
+                        f"this endpoint needs the role {role}"
+                        + (f"; {actor.name} is {actor.role}" if actor.is_staff else ""),
+                        "forbidden",
+                    )
+                request[ACTOR] = actor
+                response = await handler(request)
+                status = response.status
+                return response
+            except ProblemError as exc:
+                status = exc.response.status
+                raise
+            finally:
+                if action is not None:
+                    await _audit(request, action, actor, status)
 
         guarded.__name__ = handler.__name__
         guarded.__doc__ = handler.__doc__
         return guarded
 
     return decorate
+
+
+def actor_of(request: web.Request) -> Actor:
+    actor: Actor = request[ACTOR]
+    return actor

@@ -11,17 +11,19 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gateway.config_lines import key_lines, line_of
+from gateway.config_problems import ConfigError, ConfigProblem, problems_from
 from gateway.config_sections import (
     AuthSection,
     BreakerPolicy,
+    DepartmentSection,
     GatewaySection,
+    OperatorSection,
     PluginSettings,
     ReconciliationSection,
     RetryPolicy,
@@ -29,7 +31,7 @@ from gateway.config_sections import (
     ServerLimits,
     _UnknownPluginSettings,
 )
-from gateway.config_words import did_you_mean, plain
+from gateway.config_words import did_you_mean
 
 __all__ = [
     "AuthSection",
@@ -50,36 +52,6 @@ __all__ = [
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = display_path(self.path) or "<file>"
-        if self.line is not None:
-            where += f", line {self.line}"
-        return f"{where}: {self.message}"
-
-
-def display_path(path: str) -> str:
-    """`routes[2].type` as a person counts: `[[routes]] #3 type`."""
-    found = re.match(r"^routes\[(\d+)\]\.?(.*)$", path)
-    if not found:
-        return path
-    rest = found.group(2)
-    return f"[[routes]] #{int(found.group(1)) + 1}" + (f" {rest}" if rest else "")
-
-
-class ConfigError(Exception):
-    """Every problem found in one config file, each with its key path."""
-
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +62,8 @@ class Settings(_Strict):
     reconciliation: ReconciliationSection = ReconciliationSection()
     plugins: dict[str, PluginSettings] = {}
     routes: list[Route] = []
+    departments: dict[str, DepartmentSection] = {}
+    operators: dict[str, OperatorSection] = {}
 
     def enabled_plugins(self) -> dict[str, PluginSettings]:
         return {name: cfg for name, cfg in self.plugins.items() if cfg.enabled}
@@ -126,28 +100,54 @@ def expand_env(
     return value, problems
 
 
-def _problems_from(
-    error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
-) -> list[ConfigProblem]:
-    problems = []
-    for item in error.errors():
-        path = prefix
-        for part in item["loc"]:
-            if isinstance(part, int):
-                path += f"[{part}]"
-            else:
-                path += f".{part}" if path else str(part)
-        problems.append(ConfigProblem(path, plain(item, model)))
-    return problems
-
-
 PluginModelLookup = Callable[[str], type[PluginSettings] | None]
 CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "gateway": GatewaySection,
     "auth": AuthSection,
     "reconciliation": ReconciliationSection,
 }
-TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes")
+TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators")
+LOGIN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+def _named_tables(
+    raw: Any, key: str, model: type[BaseModel], problems: list[ConfigProblem]
+) -> dict[str, Any]:
+    """`[departments.X]` / `[operators.X]`: each table validated on its own."""
+    found: dict[str, Any] = {}
+    if not isinstance(raw, dict):
+        problems.append(ConfigProblem(key, f"must be [{key}.NAME] tables"))
+        return found
+    for name, section in raw.items():
+        if not LOGIN.fullmatch(name):
+            problems.append(
+                ConfigProblem(f"{key}.{name}", "a name is lower-case letters, digits, - and _")
+            )
+            continue
+        try:
+            found[name] = model.model_validate(section)
+        except ValidationError as exc:
+            problems += problems_from(exc, f"{key}.{name}", model)
+    return found
+
+
+def _staff(
+    expanded: Mapping[str, Any], problems: list[ConfigProblem]
+) -> tuple[dict[str, DepartmentSection], dict[str, OperatorSection]]:
+    departments = _named_tables(
+        expanded.get("departments", {}), "departments", DepartmentSection, problems
+    )
+    operators = _named_tables(expanded.get("operators", {}), "operators", OperatorSection, problems)
+    for login, operator in operators.items():
+        for position, name in enumerate(operator.departments or []):
+            if name not in departments:
+                problems.append(
+                    ConfigProblem(
+                        f"operators.{login}.departments[{position}]",
+                        f"no [departments.{name}] section{did_you_mean(name, departments)}",
+                    )
+                )
+    return departments, operators
 
 
 def _section(
@@ -158,7 +158,7 @@ def _section(
     try:
         return model.model_validate(expanded.get(key, {}), context=context)
     except ValidationError as exc:
-        problems += _problems_from(exc, key, model)
+        problems += problems_from(exc, key, model)
         return None
 
 
@@ -196,7 +196,7 @@ def _plugins(
             # relative paths in a plugin's section are read from the config file's folder
             plugins[name] = model.model_validate(section, context=context)
         except ValidationError as exc:
-            problems += _problems_from(exc, f"plugins.{name}", model)
+            problems += problems_from(exc, f"plugins.{name}", model)
     return plugins
 
 
@@ -214,7 +214,7 @@ def _routes(
         try:
             route = Route.model_validate(item)
         except ValidationError as exc:
-            problems += _problems_from(exc, f"routes[{index}]", Route)
+            problems += problems_from(exc, f"routes[{index}]", Route)
             continue
         routes.append(route)
         if known_event_types is not None and route.type not in known_event_types:
@@ -256,6 +256,7 @@ def parse_settings(
     plugins = _plugins(raw_plugins, plugin_model, installed, problems, context)
     sections = raw_plugins if isinstance(raw_plugins, dict) else {}
     routes = _routes(expanded.get("routes", []), sections, known_event_types, problems)
+    departments, operators = _staff(expanded, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -264,6 +265,8 @@ def parse_settings(
         reconciliation=reconciliation,
         plugins=plugins,
         routes=routes,
+        departments=departments,
+        operators=operators,
     )
 
 
@@ -305,6 +308,18 @@ def config_warnings(settings: Settings) -> list[ConfigProblem]:
         warnings.append(
             ConfigProblem("auth.portal_secrets", "empty: every POST /v1/events is refused")
         )
-    if not settings.auth.operator_tokens:
-        warnings.append(ConfigProblem("auth.operator_tokens", "empty: the operator API is closed"))
+    if settings.auth.operator_tokens:
+        warnings.append(
+            ConfigProblem(
+                "auth.operator_tokens",
+                "anonymous admins: every action is audited as 'operator-token'; "
+                "name your staff in [operators.LOGIN] (gateway operators hash)",
+            )
+        )
+    elif not settings.operators:
+        warnings.append(
+            ConfigProblem(
+                "auth.operator_tokens", "empty, and no [operators]: the operator API is closed"
+            )
+        )
     return warnings

@@ -251,3 +251,45 @@ class Route(_Strict):
     type: str
     match: dict[str, str | int | float | bool] = {}
     plugins: list[str] = Field(min_length=1)
+
+
+ROLES = ("viewer", "operator", "admin")
+
+
+class DepartmentSection(_Strict):
+    """`[departments.NAME]`: whose events are whose (the procurement's roles per department)."""
+
+    name: str = Field(min_length=1, max_length=200, description="e.g. Τμήμα Εσόδων")
+    request_types: list[str] = Field(
+        default_factory=list, description="request.* events of these request types belong here"
+    )
+    payments: bool = Field(False, description="payment.* events belong here")
+
+
+class OperatorSection(_Strict):
+    """`[operators.LOGIN]`: a named member of staff, with a role and (optionally) departments.
+
+    The token is `LOGIN.SECRET`, kept only as its argon2id hash (from
+    `gateway operators hash`), so a copy of the config gives nobody access.
+    """
+
+    role: str = Field(description="viewer | operator | admin")
+    departments: list[str] | None = Field(None, description="absent: every department")
+    token_hash: str | None = Field(None, description="argon2id hash of the API token")
+    password_hash: str | None = Field(None, description="argon2id hash of the console password")
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value not in ROLES:
+            raise ValueError(f"must be one of {', '.join(ROLES)}")
+        return value
+
+    @field_validator("token_hash", "password_hash")
+    @classmethod
+    def _argon2id(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("$argon2id$"):
+            raise ValueError(
+                "must be an argon2id hash ($argon2id$…), from `gateway operators hash`"
+            )
+        return value

@@ -3,7 +3,7 @@
 Rotating the portal secret is routine (list the new one beside the old, let
 the portal switch, remove the old); a restart for each step would drop
 requests in flight. What a reload can change is what is read per request:
-`[auth]` and `[gateway] log_level`. Everything else (plugins, routes, the
+`[auth]`, `[operators]` and `[gateway] log_level`. Everything else (plugins, routes, the
 database, listen) needs a restart, and a reload that finds it changed says
 so instead of half-applying it. A config with problems is refused whole:
 the running settings stay.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gateway.assembly import assemble_file
 from gateway.config import AuthSection, ConfigError, Settings
+from gateway.operators import TokenBook
 
 log = logging.getLogger("gateway.reload")
 
@@ -27,6 +28,15 @@ class LiveSettings:
 
     auth: AuthSection
     log_level: str
+    book: TokenBook
+
+    @classmethod
+    def of(cls, settings: Settings) -> LiveSettings:
+        return cls(
+            settings.auth,
+            settings.gateway.log_level,
+            TokenBook(settings.auth, dict(settings.operators)),
+        )
 
 
 def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bool:
@@ -48,7 +58,10 @@ def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bo
     if fresh.gateway.log_level != live.log_level:
         logging.getLogger().setLevel(fresh.gateway.log_level.upper())
         changed.append("log_level")
+    if fresh.operators != live.book.operators:
+        changed.append("operators")
     live.auth, live.log_level = fresh.auth, fresh.gateway.log_level
+    live.book = TokenBook(fresh.auth, dict(fresh.operators))
     restart = [
         section
         for section, old, new in (

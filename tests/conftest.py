@@ -50,7 +50,8 @@ async def reset_postgres(url: str) -> None:
     store = await open_store(url)
     async with store.write() as connection:
         await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log RESTART IDENTITY CASCADE"
+            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, audit_log "
+            "RESTART IDENTITY CASCADE"
         )
     await store.close()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
@@ -55,6 +56,25 @@ async def with_store(config_path: str, work: Callable[[Any], Coroutine[Any, Any,
         return await work(store)
     finally:
         await store.close()
+
+
+async def audited(
+    store: Any, action: str, targets: dict[str, Any], reason: str | None, work: Awaitable[T]
+) -> T:
+    """Run `work` and record it in the audit log as done or failed, as the API does.
+
+    Whoever runs the CLI has the database: an admin, named by their login.
+    """
+    from gateway.store import audit
+
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        result = await work
+    except Exception:
+        await audit.record(store, audit.Entry(actor, "admin", action, targets, "failed", reason))
+        raise
+    await audit.record(store, audit.Entry(actor, "admin", action, targets, "done", reason))
+    return result
 
 
 def print_json(value: Any) -> None:

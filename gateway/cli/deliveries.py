@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from gateway.assembly import Assembly
-from gateway.cli.common import assembled, config_option, main, run
+from gateway.cli.common import assembled, audited, config_option, main, run
 from gateway.plugins import PluginLoadError
 
 T = TypeVar("T")
@@ -69,8 +69,9 @@ def _settle(call: Callable[[], Coroutine[Any, Any, T]]) -> T:
 @click.argument("event_id")
 @click.argument("plugin")
 @click.argument("facts", nargs=-1)
+@click.option("--reason", required=True, help="why: kept in the audit log")
 def deliveries_confirm(
-    config_path: str, event_id: str, plugin: str, facts: tuple[str, ...]
+    config_path: str, event_id: str, plugin: str, facts: tuple[str, ...], reason: str
 ) -> None:
     """Settle as succeeded with what the backend holds (protocol: protocol_number=28640 protocol_date=2026-11-22; email: nothing)."""
     from gateway.settlement import confirm
@@ -78,8 +79,14 @@ def deliveries_confirm(
     given = _facts(facts)
 
     async def work(store: Any, connector: Any, parts: Assembly) -> Any:
-        return await confirm(
-            store, plugin, connector, event_id, given, parts.schemas, parts.router.plugins_for
+        return await audited(
+            store,
+            "confirm",
+            {"event_id": event_id, "plugin": plugin},
+            reason,
+            confirm(
+                store, plugin, connector, event_id, given, parts.schemas, parts.router.plugins_for
+            ),
         )
 
     result, created = _settle(lambda: _with_plugin(config_path, plugin, work))
@@ -94,7 +101,8 @@ def deliveries_confirm(
 @config_option
 @click.argument("event_id")
 @click.argument("plugin")
-def deliveries_release(config_path: str, event_id: str, plugin: str) -> None:
+@click.option("--reason", required=True, help="why: kept in the audit log")
+def deliveries_release(config_path: str, event_id: str, plugin: str, reason: str) -> None:
     """The backend holds nothing: send the delivery again (a running gateway picks it up)."""
     from gateway.settlement import release
 
@@ -102,7 +110,13 @@ def deliveries_release(config_path: str, event_id: str, plugin: str) -> None:
         lambda: _with_plugin(
             config_path,
             plugin,
-            lambda store, connector, _s: release(store, plugin, connector, event_id),
+            lambda store, connector, _s: audited(
+                store,
+                "release",
+                {"event_id": event_id, "plugin": plugin},
+                reason,
+                release(store, plugin, connector, event_id),
+            ),
         )
     )
     click.echo(f"released: {plugin} delivery of {event_id} is due now")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from gateway.cli.common import config_option, main, print_json, run, with_store
+from gateway.cli.common import audited, config_option, main, print_json, run, with_store
 from gateway.states import EventStatus
 
 
@@ -81,7 +81,14 @@ def events_replay(config_path: str, event_id: str) -> None:
     """Put an event's dead or failed deliveries back in the queue."""
     from gateway.store import repair
 
-    plugins = run(lambda: with_store(config_path, lambda s: repair.replay(s, event_id)))
+    plugins = run(
+        lambda: with_store(
+            config_path,
+            lambda s: audited(
+                s, "replay", {"event_id": event_id}, None, repair.replay(s, event_id)
+            ),
+        )
+    )
     if plugins is None:
         click.echo(f"no event with id {event_id!r}", err=True)
         sys.exit(1)

@@ -6,16 +6,17 @@ is then the expect_count, so nothing that arrived between the two is touched.
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import datetime
 from typing import Any
 
 import click
 
-from gateway.cli.common import config_option, main, print_json, run, with_store
+from gateway.cli.common import audited, config_option, main, print_json, run, with_store
 from gateway.states import Outcome
 
-ACTOR = "operator (cli)"
+FILTER_OPTIONS = ("plugin", "event_type", "error_kind", "error_contains", "since", "until")
 
 
 @main.group("dead-letters", invoke_without_command=True)
@@ -103,18 +104,36 @@ def _bulk(action: str, options: dict[str, Any], reason: str | None) -> None:
         click.echo(str(exc), err=True)
         sys.exit(2)
     click.echo(f"{found} dead letter(s) match")
+    targets = {
+        "filter": {k: options[k] for k in FILTER_OPTIONS if options[k] is not None},
+        "expect_count": found,
+    }
     if found == 0:
         return
     if not options["yes"]:
         click.confirm(f"{action} {found}?", abort=True)
     try:
         if action == "replay":
-            plugins = run(lambda: with_store(config_path, lambda s: bulk.replay(s, chosen, found)))
+            plugins = run(
+                lambda: with_store(
+                    config_path,
+                    lambda s: audited(
+                        s, "bulk_replay", targets, None, bulk.replay(s, chosen, found)
+                    ),
+                )
+            )
             click.echo(f"replayed {found} ({', '.join(plugins)}); a running gateway takes them up")
         else:
             done = run(
                 lambda: with_store(
-                    config_path, lambda s: bulk.dismiss(s, chosen, found, reason or "", ACTOR)
+                    config_path,
+                    lambda s: audited(
+                        s,
+                        "bulk_dismiss",
+                        targets,
+                        reason,
+                        bulk.dismiss(s, chosen, found, reason or "", f"cli:{getpass.getuser()}"),
+                    ),
                 )
             )
             click.echo(f"dismissed {done}")
@@ -151,7 +170,18 @@ def pause(config_path: str, name: str, reason: str) -> None:
     """Stop delivering NAME's events until resumed; they wait as pending."""
     from gateway.store import pauses
 
-    newly = run(lambda: with_store(config_path, lambda s: pauses.pause(s, name, reason, ACTOR)))
+    newly = run(
+        lambda: with_store(
+            config_path,
+            lambda s: audited(
+                s,
+                "pause",
+                {"plugin": name},
+                reason,
+                pauses.pause(s, name, reason, f"cli:{getpass.getuser()}"),
+            ),
+        )
+    )
     click.echo(f"{name}: paused" if newly else f"{name}: was already paused")
 
 
@@ -162,5 +192,10 @@ def resume(config_path: str, name: str) -> None:
     """Deliver again what waited while NAME was paused."""
     from gateway.store import pauses
 
-    was = run(lambda: with_store(config_path, lambda s: pauses.resume(s, name)))
+    was = run(
+        lambda: with_store(
+            config_path,
+            lambda s: audited(s, "resume", {"plugin": name}, None, pauses.resume(s, name)),
+        )
+    )
     click.echo(f"{name}: resumed" if was else f"{name}: was not paused")

@@ -165,6 +165,24 @@ class PauseRow(Base):
     paused_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AuditRow(Base):
+    """One operator action, allowed or refused; append-only, each row chained to the one before."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    targets: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 # Core tables for the hot paths; typed as Table so insert/update/delete type-check
 events: Table = cast(Table, EventRow.__table__)
 deliveries: Table = cast(Table, DeliveryRow.__table__)
@@ -172,3 +190,4 @@ attempts: Table = cast(Table, AttemptRow.__table__)
 lookup_cache: Table = cast(Table, CacheRow.__table__)
 send_log: Table = cast(Table, SendRow.__table__)
 plugin_pauses: Table = cast(Table, PauseRow.__table__)
+audit_log: Table = cast(Table, AuditRow.__table__)

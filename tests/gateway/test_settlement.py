@@ -60,11 +60,17 @@ async def test_a_plugin_without_settle_by_hand_cannot_be_confirmed(
     event = example("request.submitted")
     await portal.post_event(event)
     await portal.wait_settled(event["id"])
-    confirm = await post(portal, f"/v1/events/{event['id']}/deliveries/unsure/confirm", {"x": 1})
+    confirm = await post(
+        portal, f"/v1/events/{event['id']}/deliveries/unsure/confirm", {"x": 1, "reason": "seen"}
+    )
     assert confirm.status_code == 409 and "cannot be settled by hand" in confirm.json()["detail"]
-    release = await post(portal, f"/v1/events/{event['id']}/deliveries/unsure/release")
+    release = await post(
+        portal, f"/v1/events/{event['id']}/deliveries/unsure/release", {"reason": "not there"}
+    )
     assert release.status_code == 409
-    missing = await post(portal, "/v1/events/nope/deliveries/unsure/release")
+    no_reason = await post(portal, f"/v1/events/{event['id']}/deliveries/unsure/release", {})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["path"] == "$.reason"
+    missing = await post(portal, "/v1/events/nope/deliveries/unsure/release", {"reason": "x"})
     assert missing.status_code == 404 and missing.json()["type"] == "/problems/not-found"
     unauthenticated = await portal.client.post(
         f"{portal.base_url}/v1/events/{event['id']}/deliveries/unsure/release"
@@ -79,6 +85,8 @@ async def test_settling_a_delivery_that_is_not_in_doubt_is_a_conflict(
     event = example("request.submitted")
     await portal.post_event(event)
     await portal.wait_settled(event["id"])
-    answer = await post(portal, f"/v1/events/{event['id']}/deliveries/unsure/confirm", {})
+    answer = await post(
+        portal, f"/v1/events/{event['id']}/deliveries/unsure/confirm", {"reason": "seen"}
+    )
     assert answer.status_code == 409
     assert "is succeeded, not waiting for an operator" in answer.json()["detail"]

@@ -30,6 +30,8 @@ def build_settings(
     plugins: dict[str, dict[str, Any]] | None = None,
     routes: list[dict[str, Any]] | None = None,
     host: PluginHost | None = None,
+    operators: dict[str, dict[str, Any]] | None = None,
+    departments: dict[str, dict[str, Any]] | None = None,
     **gateway: Any,
 ) -> Settings:
     raw = {
@@ -46,5 +48,7 @@ def build_settings(
         },
         "plugins": plugins or {},
         "routes": routes or [],
+        "operators": operators or {},
+        "departments": departments or {},
     }
     return parse_settings(raw, (host or PluginHost()).settings_model, KNOWN_TYPES, environ={})

@@ -200,7 +200,15 @@ async def test_a_lost_answer_waits_and_an_operator_confirms_it_in_the_cli(
         command = [sys.executable, "-m", "gateway.cli", "deliveries", "confirm"]
         done = await asyncio.to_thread(
             subprocess.run,
-            [*command, "--config", str(config), event["id"], "email"],
+            [
+                *command,
+                "--config",
+                str(config),
+                event["id"],
+                "email",
+                "--reason",
+                "in the mail log",
+            ],
             capture_output=True,
             text=True,
             cwd=ROOT,

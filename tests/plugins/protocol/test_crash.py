@@ -126,6 +126,8 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
             event["id"],
             "protocol",
             "protocol_number",
+            "--reason",
+            "found in ΙΡΙΔΑ",
         )
         assert wrong.returncode != 0 and "KEY=VALUE" in wrong.stderr
         done = await run_cli(
@@ -137,6 +139,8 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
             "protocol",
             f"protocol_number={number}",
             f"protocol_date={iso}",
+            "--reason",
+            "found in ΙΡΙΔΑ",
         )
         assert done.returncode == 0, done.stderr
         assert f'"protocol_number": "{number}"' in done.stdout
@@ -144,7 +148,14 @@ async def test_irida_killed_between_send_and_record_waits_for_a_clerk_who_confir
         view = await portal.wait_settled(event["id"])
         assert view["status"] == "delivered"
         again = await run_cli(
-            "deliveries", "release", "--config", str(config), event["id"], "protocol"
+            "deliveries",
+            "release",
+            "--config",
+            str(config),
+            event["id"],
+            "protocol",
+            "--reason",
+            "not in ΙΡΙΔΑ",
         )
         assert again.returncode == 1 and "not waiting for an operator" in again.stderr
         assert registrations(mock, event["id"]) == 1

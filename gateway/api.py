@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from gateway import appkeys, settlement
-from gateway.auth import AUDIT_REASON, require
+from gateway.api_common import json_object, masked, not_found, reason_of, visible_or_404
+from gateway.auth import AUDIT_REASON, actor_of, audit_action, require
 from gateway.errors import (
     ConfigurationError,
     GatewayError,
@@ -18,7 +18,7 @@ from gateway.errors import (
     PermanentError,
     ThrottledError,
 )
-from gateway.http_input import ascii_int, has_control, json_too_deep
+from gateway.http_input import ascii_int
 from gateway.problems import ProblemError
 from gateway.states import DeliveryState
 from gateway.store import pauses, repair, views
@@ -26,16 +26,22 @@ from gateway.store import pauses, repair, views
 READY_TIMEOUT = 5.0
 
 
-def _not_found(event_id: str) -> ProblemError:
-    return ProblemError(404, "Not Found", f"no event with id {event_id!r}", "not-found")
-
-
 @require("portal")
 async def get_event(request: web.Request) -> web.Response:
+    """The portal reads its own events whole; staff see ΑΦΜ and e-mail masked unless they
+    ask `?reveal=true`, which is audited."""
     event_id = request.match_info["event_id"]
+    actor = actor_of(request)
+    if actor.is_staff:
+        await visible_or_404(request, event_id)
     view = await views.event_view(request.app[appkeys.STORE], event_id)
     if view is None:
-        raise _not_found(event_id)
+        raise not_found(event_id)
+    if actor.is_staff:
+        if request.query.get("reveal") == "true":
+            await audit_action(request, "reveal", 200)
+        else:
+            view["data"] = masked(view["data"])
     return web.json_response(view)
 
 
@@ -74,6 +80,7 @@ async def list_events(request: web.Request) -> web.Response:
         subject=request.query.get("subject"),
         limit=_int_param(request, "limit", 50, 1, 500),
         cursor=cursor,
+        scope=request.app[appkeys.DEPARTMENTS].scope_of(actor_of(request)),
     )
     return web.json_response(page)
 
@@ -81,45 +88,12 @@ async def list_events(request: web.Request) -> web.Response:
 @require("operator", action="replay")
 async def replay_event(request: web.Request) -> web.Response:
     event_id = request.match_info["event_id"]
+    await visible_or_404(request, event_id)
     plugins = await repair.replay(request.app[appkeys.STORE], event_id)
     if plugins is None:
-        raise _not_found(event_id)
+        raise not_found(event_id)
     request.app[appkeys.DISPATCHER].notify(plugins)
     return web.json_response({"id": event_id, "replayed": plugins}, status=202 if plugins else 200)
-
-
-async def json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    body = None
-    if not json_too_deep(raw):
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            body = None
-    if not isinstance(body, dict):
-        raise ProblemError(
-            400, "Malformed JSON", "send a JSON object of the facts", "malformed-json"
-        )
-    return body
-
-
-def reason_of(body: dict[str, Any]) -> str:
-    """The operator's reason, taken out of the body (dismiss, confirm, release and pause need one)."""
-    reason = body.pop("reason", None)
-    if (
-        not isinstance(reason, str)
-        or not reason.strip()
-        or len(reason) > 500
-        or has_control(reason)
-    ):
-        raise ProblemError(
-            422,
-            "Invalid request",
-            "say why: a reason of one line, 1 to 500 characters, is required",
-            "invalid-request",
-            errors=[{"path": "$.reason", "message": "is required: one line, 1 to 500 characters"}],
-        )
-    return reason
 
 
 def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
@@ -136,6 +110,7 @@ def _settle_problem(exc: Exception, plugin: str) -> ProblemError:
 async def confirm_delivery(request: web.Request) -> web.Response:
     """An operator read in the backend what an in-doubt attempt did; settle it as succeeded."""
     event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    await visible_or_404(request, event_id)
     facts = await json_object(request)
     request[AUDIT_REASON] = reason_of(facts)
     app = request.app
@@ -167,6 +142,7 @@ async def confirm_delivery(request: web.Request) -> web.Response:
 async def release_delivery(request: web.Request) -> web.Response:
     """An operator found nothing in the backend: send the in-doubt delivery again."""
     event_id, plugin = request.match_info["event_id"], request.match_info["plugin"]
+    await visible_or_404(request, event_id)
     request[AUDIT_REASON] = reason_of(await json_object(request))
     app = request.app
     try:
@@ -187,6 +163,7 @@ async def dead_letters(request: web.Request) -> web.Response:
         request.app[appkeys.STORE],
         plugin=request.query.get("plugin"),
         limit=_int_param(request, "limit", 100, 1, 1000),
+        scope=request.app[appkeys.DEPARTMENTS].scope_of(actor_of(request)),
     )
     return web.json_response({"items": items})
 

@@ -14,13 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from gateway import appkeys
-from gateway.api import json_object
+from gateway.api_common import json_object, reason_of, visible_or_404
 from gateway.auth import AUDIT_REASON, AUDIT_TARGETS, actor_of, require
 from gateway.http_input import has_control
 from gateway.problems import ProblemError
-from gateway.store import bulk, pauses
+from gateway.store import bulk, pauses, retention
 
-FILTER_KEYS = ("plugin", "type", "error_kind", "error_contains", "since", "until")
+FILTER_KEYS = ("plugin", "type", "error_kind", "error_contains", "since", "until", "department")
 
 
 def _invalid(where: str, message: str) -> ProblemError:
@@ -59,11 +59,26 @@ def _moment(body: dict[str, Any], key: str) -> datetime | None:
     return moment
 
 
-def _filter(body: dict[str, Any]) -> bulk.DeadFilter:
+def _scope(request: web.Request, body: dict[str, Any]) -> Any:
+    """The operator's own departments, narrowed by a `department` the filter names."""
+    departments = request.app[appkeys.DEPARTMENTS]
+    actor = actor_of(request)
+    named = _text(body, "department", limit=64)
+    if named is None:
+        return departments.scope_of(actor)
+    if named not in departments.departments:
+        raise _invalid("$.department", f"no department named {named!r}")
+    if actor.departments is not None and named not in actor.departments:
+        raise _invalid("$.department", f"{actor.name} is not in {named!r}")
+    return departments.clause([named])
+
+
+def _filter(request: web.Request, body: dict[str, Any]) -> bulk.DeadFilter:
     unknown = sorted(set(body) - {*FILTER_KEYS, "expect_count", "reason"})
     if unknown:
         raise _invalid("$", f"unknown field(s): {', '.join(unknown)}")
     return bulk.DeadFilter(
+        scope=_scope(request, body),
         plugin=_text(body, "plugin", limit=64),
         event_type=_text(body, "type", limit=128),
         error_kind=_text(body, "error_kind", limit=32),
@@ -84,7 +99,7 @@ def _expected(body: dict[str, Any]) -> int | None:
 
 async def _bulk(request: web.Request, action: str) -> web.Response:
     body = await json_object(request)
-    chosen, expect = _filter(body), _expected(body)
+    chosen, expect = _filter(request, body), _expected(body)
     reason = _text(body, "reason", required=action == "dismiss" and expect is not None)
     if reason is not None:
         request[AUDIT_REASON] = reason
@@ -125,6 +140,23 @@ async def replay_dead_letters(request: web.Request) -> web.Response:
 @require("operator", action="bulk_dismiss")
 async def dismiss_dead_letters(request: web.Request) -> web.Response:
     return await _bulk(request, "dismiss")
+
+
+@require("admin", action="purge")
+async def purge_event(request: web.Request) -> web.Response:
+    """Drop a settled event's personal data now, before retention would; its history stays."""
+    event_id = request.match_info["event_id"]
+    await visible_or_404(request, event_id)
+    request[AUDIT_REASON] = reason_of(await json_object(request))
+    purged = await retention.purge_event(request.app[appkeys.STORE], event_id)
+    if not purged:
+        raise ProblemError(
+            409,
+            "Not purged",
+            "the event still has deliveries pending, or its payload is already purged",
+            "not-purged",
+        )
+    return web.json_response({"id": event_id, "purged": True})
 
 
 def _known_plugin(request: web.Request) -> str:

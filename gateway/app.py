@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway import api, api_audit, api_repair, appkeys, intake
 from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
+from gateway.departments import DepartmentMap
 from gateway.dispatcher import Dispatcher, PluginLane, worker_name
 from gateway.health import HealthCache
 from gateway.http_input import refuse_control_characters
@@ -229,6 +230,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app[appkeys.ASSEMBLY] = parts
     app[appkeys.SETTINGS] = parts.settings
     app[appkeys.LIVE] = LiveSettings.of(parts.settings)
+    app[appkeys.DEPARTMENTS] = DepartmentMap(parts.settings.departments)
     app[appkeys.HOST] = parts.host
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router
@@ -241,6 +243,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_get("/v1/events", api.list_events)
     app.router.add_get("/v1/events/{event_id}", api.get_event)
     app.router.add_post("/v1/events/{event_id}/replay", api.replay_event)
+    app.router.add_post("/v1/events/{event_id}/purge", api_repair.purge_event)
     app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/confirm", api.confirm_delivery)
     app.router.add_post("/v1/events/{event_id}/deliveries/{plugin}/release", api.release_delivery)
     app.router.add_get("/v1/dead-letters", api.dead_letters)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.assembly import Assembly
 from gateway.config import Settings
+from gateway.departments import DepartmentMap
 from gateway.dispatcher import Dispatcher
 from gateway.health import HealthCache
 from gateway.metrics import Metrics
@@ -29,3 +30,4 @@ LOOKUPS = web.AppKey("lookups", dict[str, tuple[str, Lookup]])
 HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck | None])
 HEALTH = web.AppKey("health", HealthCache)
 LIVE = web.AppKey("live_settings", LiveSettings)
+DEPARTMENTS = web.AppKey("departments", DepartmentMap)

@@ -110,6 +110,11 @@ def require(role: str, action: str | None = None) -> Callable[[Handler], Handler
     return decorate
 
 
+async def audit_action(request: web.Request, action: str, status: int) -> None:
+    """Record an action a view decides on by itself (a reveal of personal data)."""
+    await _audit(request, action, request.get(ACTOR), status)
+
+
 def actor_of(request: web.Request) -> Actor:
     actor: Actor = request[ACTOR]
     return actor

@@ -16,7 +16,15 @@ import click
 from gateway.cli.common import audited, config_option, main, print_json, run, with_store
 from gateway.states import Outcome
 
-FILTER_OPTIONS = ("plugin", "event_type", "error_kind", "error_contains", "since", "until")
+FILTER_OPTIONS = (
+    "plugin",
+    "event_type",
+    "error_kind",
+    "error_contains",
+    "since",
+    "until",
+    "department",
+)
 
 
 @main.group("dead-letters", invoke_without_command=True)
@@ -75,6 +83,7 @@ def _filter_options(command: Any) -> Any:
             click.option("--contains", "error_contains", help="text in the last error"),
             click.option("--since", help="received at or after (ISO 8601 with offset)"),
             click.option("--until", help="received before (ISO 8601 with offset)"),
+            click.option("--department", help="a [departments.NAME] of the config"),
             click.option("--yes", is_flag=True, help="act without asking"),
         ]
     ):
@@ -83,9 +92,18 @@ def _filter_options(command: Any) -> Any:
 
 
 def _bulk(action: str, options: dict[str, Any], reason: str | None) -> None:
+    from gateway.cli.common import settings_of
+    from gateway.departments import DepartmentMap
     from gateway.store import bulk
 
+    scope = None
+    if options["department"] is not None:
+        departments = DepartmentMap(settings_of(options["config_path"]).departments)
+        if options["department"] not in departments.departments:
+            raise click.BadParameter(f"no [departments.{options['department']}] in the config")
+        scope = departments.clause([options["department"]])
     chosen = bulk.DeadFilter(
+        scope=scope,
         plugin=options["plugin"],
         event_type=options["event_type"],
         error_kind=options["error_kind"],

@@ -46,6 +46,8 @@ class DeadFilter:
     error_contains: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: an SQL condition over events (departments); None: no narrowing
+    scope: Any = None
 
     def clause(self, *, replayable: bool) -> Any:
         # a literal, so SQLite and PostgreSQL use the partial index ix_deliveries_dead
@@ -64,6 +66,8 @@ class DeadFilter:
             found.append(events.c.received_at >= self.since)
         if self.until:
             found.append(events.c.received_at < self.until)
+        if self.scope is not None:
+            found.append(self.scope)
         return and_(*found)
 
 

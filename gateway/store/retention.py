@@ -31,6 +31,20 @@ async def purge_payloads(store: Store, older_than: datetime) -> int:
     return await store.transact(lambda connection: connection.execute(statement).rowcount or 0)
 
 
+async def purge_event(store: Store, event_id: str) -> bool:
+    """Drop one settled event's personal data now (an admin's request); False if none was left."""
+    unsettled = exists().where(
+        deliveries.c.event_id == events.c.id, deliveries.c.state.in_(ACTIVE_STATES)
+    )
+    statement = (
+        update(events)
+        .where(events.c.id == event_id, events.c.purged_at.is_(None), ~unsettled)
+        .values(envelope=None, purged_at=utcnow())
+    )
+    done: int = await store.transact(lambda connection: connection.execute(statement).rowcount or 0)
+    return bool(done)
+
+
 async def purge_expired(store: Store) -> int:
     """Delete cache entries and send-log records past their expiry; how many went."""
     now = utcnow()

@@ -124,8 +124,9 @@ async def list_events(
     subject: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    scope: Any = None,
 ) -> dict[str, Any]:
-    """Newest first; `next_cursor` continues where this page ended."""
+    """Newest first; `next_cursor` continues where this page ended; `scope` narrows (departments)."""
     query = select(events.c.seq, events.c.id, events.c.type, events.c.subject, events.c.received_at)
     if status:
         query = query.where(_status_filter(status))
@@ -135,6 +136,8 @@ async def list_events(
         query = query.where(events.c.subject == subject)
     if cursor:
         query = query.where(events.c.seq < decode_cursor(cursor))
+    if scope is not None:
+        query = query.where(scope)
     query = query.order_by(events.c.seq.desc()).limit(limit + 1)
     async with store.read() as connection:
         rows = (await connection.execute(query)).all()
@@ -164,7 +167,7 @@ async def list_events(
 
 
 async def dead_letters(
-    store: Store, *, plugin: str | None = None, limit: int = 100
+    store: Store, *, plugin: str | None = None, limit: int = 100, scope: Any = None
 ) -> list[dict[str, Any]]:
     query = (
         select(deliveries, events.c.type, events.c.subject)
@@ -176,6 +179,8 @@ async def dead_letters(
     )
     if plugin:
         query = query.where(deliveries.c.plugin == plugin)
+    if scope is not None:
+        query = query.where(scope)
     async with store.read() as connection:
         rows = (await connection.execute(query)).all()
     return [
@@ -191,6 +196,19 @@ async def dead_letters(
         }
         for row in rows
     ]
+
+
+async def event_of(store: Store, event_id: str) -> tuple[str, dict[str, Any] | None] | None:
+    """An event's type and data (None once purged), or None when there is no such event."""
+    async with store.read() as connection:
+        row = (
+            await connection.execute(
+                select(events.c.type, events.c.envelope).where(events.c.id == event_id)
+            )
+        ).first()
+    if row is None:
+        return None
+    return row.type, (row.envelope or {}).get("data")
 
 
 async def queue_depth(store: Store) -> dict[tuple[str, str], int]:

@@ -124,7 +124,7 @@ async def test_finding5_an_empty_signed_body_is_named(gateway) -> None:  # type:
 async def test_one_title_for_malformed_json_wherever_it_is_sent(gateway) -> None:  # type: ignore[no-untyped-def]
     portal, _app = gateway
     response = await portal.client.post(
-        f"{portal.base_url}/v1/events/x/deliveries/webhook/confirm",
+        f"{portal.base_url}/v1/dead-letters/replay",
         content=b"[" * 2000,
         headers=OPERATOR,
     )

@@ -46,6 +46,7 @@ ACTIONS: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
     ),
     ("POST", "/v1/plugins/webhook/pause", {"reason": "upgrade"}, "admin", "pause"),
     ("POST", "/v1/plugins/webhook/resume", None, "admin", "resume"),
+    ("POST", "/v1/events/{id}/purge", {"reason": "citizen asked"}, "admin", "purge"),
 ]
 WHO = {
     "viv": TOKENS["viv"],

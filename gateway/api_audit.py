@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway import appkeys
 from gateway.auth import require
-from gateway.http_input import ascii_int, bad_parameter
+from gateway.http_input import ascii_int, aware_moment, bad_parameter
 from gateway.store import audit
 
 
@@ -17,12 +17,9 @@ def _moment(request: web.Request, name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_parameter(f"query.{name}", "is not an ISO 8601 date-time") from None
-    if moment.tzinfo is None:
-        raise bad_parameter(f"query.{name}", "needs its UTC offset")
-    return moment
+        return aware_moment(raw)
+    except ValueError as exc:
+        raise bad_parameter(f"query.{name}", str(exc)) from None
 
 
 @require("operator")

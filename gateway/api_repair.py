@@ -16,7 +16,7 @@ from aiohttp import web
 from gateway import appkeys
 from gateway.api_common import json_object, reason_of, visible_or_404
 from gateway.auth import AUDIT_REASON, AUDIT_TARGETS, actor_of, require
-from gateway.http_input import has_control
+from gateway.http_input import aware_moment, has_control
 from gateway.problems import ProblemError
 from gateway.store import bulk, pauses, retention
 
@@ -51,12 +51,9 @@ def _moment(body: dict[str, Any], key: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _invalid(f"$.{key}", "must be an ISO 8601 date-time with its UTC offset") from None
-    if moment.tzinfo is None:
-        raise _invalid(f"$.{key}", "needs its UTC offset")
-    return moment
+        return aware_moment(value)
+    except ValueError as exc:
+        raise _invalid(f"$.{key}", str(exc)) from None
 
 
 def _scope(request: web.Request, body: dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiohttp import web
 
@@ -41,6 +42,17 @@ def ascii_int(raw: str, where: str, low: int, high: int) -> int:
             f"{where.removeprefix('query.')} must be a whole number from {low} to {high}",
         )
     return int(raw)
+
+
+def aware_moment(raw: str) -> datetime:
+    """An ISO 8601 date-time with its UTC offset; ValueError saying what is wrong."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise ValueError("needs its UTC offset, e.g. 2026-12-01T00:00:00+02:00")
+    return moment
 
 
 def has_control(text: str) -> bool:

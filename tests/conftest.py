@@ -91,6 +91,17 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
+async def genesis() -> AsyncIterator:
+    """The GENESIS mock as a real server on loopback."""
+    from mocks.genesis import FakeGenesis
+
+    mock = FakeGenesis()
+    await mock.start()
+    yield mock
+    await mock.stop()
+
+
+@pytest.fixture
 async def receiver() -> AsyncIterator:
     from mocks.webhook import WebhookReceiver
 

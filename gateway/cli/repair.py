@@ -64,13 +64,12 @@ def dead_letters(
 def _moment(value: str | None) -> datetime | None:
     if value is None:
         return None
+    from gateway.http_input import aware_moment
+
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time") from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"{value!r} needs its UTC offset, e.g. 2026-12-01T00:00:00+02:00")
-    return moment
+        return aware_moment(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} {exc}") from None
 
 
 def _filter_options(command: Any) -> Any:

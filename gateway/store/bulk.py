@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from gateway.states import DeliveryState, Outcome
 from gateway.store.db import Store
 from gateway.store.models import attempts, deliveries, events, utcnow
+from gateway.store.repair import requeued
 
 MAX_BULK = 10_000
 _CHUNK = 500  # ids per statement: well under every database's parameter limit
@@ -105,15 +106,7 @@ async def replay(store: Store, chosen: DeadFilter, expect_count: int) -> list[st
             raise CountChanged(len(found))
         for ids in _chunks([delivery_id for delivery_id, _ in found]):
             connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(ids))
-                .values(
-                    state=DeliveryState.PENDING,
-                    next_attempt_at=now,
-                    failures=0,
-                    finished_at=None,
-                    updated_at=now,
-                )
+                update(deliveries).where(deliveries.c.id.in_(ids)).values(**requeued(now))
             )
         return sorted({plugin for _, plugin in found})
 

@@ -7,6 +7,7 @@ step in the attempt history, so the history tells who moved a delivery on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -17,6 +18,17 @@ from gateway.store.accept import NewEvent
 from gateway.store.db import Store
 from gateway.store.leases import store_derived
 from gateway.store.models import attempts, deliveries, events, utcnow
+
+
+def requeued(now: datetime) -> dict[str, Any]:
+    """The columns of a delivery put back in the queue, due now, its failures forgotten."""
+    return {
+        "state": DeliveryState.PENDING,
+        "next_attempt_at": now,
+        "failures": 0,
+        "finished_at": None,
+        "updated_at": now,
+    }
 
 
 async def replay(store: Store, event_id: str) -> list[str] | None:
@@ -46,17 +58,7 @@ async def replay(store: Store, event_id: str) -> list[str] | None:
             row.plugin for row in connection.execute(select(deliveries.c.plugin).where(target))
         ]
         if plugins:
-            connection.execute(
-                update(deliveries)
-                .where(target)
-                .values(
-                    state=DeliveryState.PENDING,
-                    next_attempt_at=now,
-                    failures=0,
-                    finished_at=None,
-                    updated_at=now,
-                )
-            )
+            connection.execute(update(deliveries).where(target).values(**requeued(now)))
         return plugins
 
     return await store.transact(requeue)

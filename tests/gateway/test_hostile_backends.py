@@ -13,17 +13,15 @@ from typing import Any
 import pytest
 
 from gateway import appkeys
-from gateway.events import canonical_hash
 from gateway.plugin_api import DeliveryResult, Event, PermanentError, mark_backend_call
 from gateway.plugins import PluginHost
-from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
-from mocks.genesis import FakeGenesis
 from tests.gateway.test_dispatcher import until, view
 from tests.support.events import example
 from tests.support.hostile import Answer, HostileBackend
 from tests.support.plugins import ScriptedPlugin
 from tests.support.settings import FAST_RETRY, PORTAL_TOKEN, build_settings
+from tests.support.store import store_as_is
 
 TO_WEBHOOK = [{"type": "request.submitted", "plugins": ["webhook"]}]
 
@@ -34,34 +32,6 @@ async def hostile():  # type: ignore[no-untyped-def]
     await backend.start()
     yield backend
     await backend.stop()
-
-
-@pytest.fixture
-async def genesis():  # type: ignore[no-untyped-def]
-    mock = FakeGenesis()
-    await mock.start()
-    yield mock
-    await mock.stop()
-
-
-async def _store_directly(app, event: dict[str, Any], plugins: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """An event stored without intake's checks: one stored before them, or derived by a plugin."""
-    await app[appkeys.STORE].accept(
-        [
-            NewEvent(
-                id=event["id"],
-                type=event["type"],
-                source=event["source"],
-                subject=event.get("subject"),
-                body_hash=canonical_hash(event),
-                envelope=event,
-                plugins=plugins,
-                received_at=utcnow(),
-                envelope_json=json.dumps(event),
-            )
-        ]
-    )
-    app[appkeys.DISPATCHER].notify(plugins)
 
 
 # -- finding 2: poison is permanent and does not trip the breaker --------------------------------
@@ -142,7 +112,7 @@ async def test_finding2_genesis_control_character_in_a_name_is_permanent_without
     event = example("request.submitted")
     event["data"]["citizen"]["full_name"] = "Νίκος\x01Παπάς"
     before = len(genesis.requests)
-    await _store_directly(app, event, ["genesis"])
+    await store_as_is(app, event, ["genesis"])
     (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
     assert delivery["state"] == "dead" and delivery["attempts"] == 1
     assert delivery["last_error_kind"] == "permanent"

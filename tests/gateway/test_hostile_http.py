@@ -16,20 +16,11 @@ import pytest
 from gateway import appkeys
 from gateway.signature import sign, signed_headers
 from gateway.store import views
-from mocks.genesis import FakeGenesis
 from tests.support.events import example
 from tests.support.settings import OPERATOR_TOKEN, PORTAL_TOKEN, SECRET, build_settings
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 PORTAL = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
-
-
-@pytest.fixture
-async def genesis():  # type: ignore[no-untyped-def]
-    mock = FakeGenesis()
-    await mock.start()
-    yield mock
-    await mock.stop()
 
 
 @pytest.fixture

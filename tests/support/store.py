@@ -60,3 +60,28 @@ def new_event(
         plugins=plugins,
         received_at=utcnow() + timedelta(seconds=received_offset),
     )
+
+
+async def store_as_is(app, event: dict, plugins: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """An event stored without intake's checks (one stored before them, or derived), then dispatched."""
+    import json
+
+    from gateway import appkeys
+    from gateway.events import canonical_hash
+
+    await app[appkeys.STORE].accept(
+        [
+            NewEvent(
+                id=event["id"],
+                type=event["type"],
+                source=event["source"],
+                subject=event.get("subject"),
+                body_hash=canonical_hash(event),
+                envelope=event,
+                plugins=plugins,
+                received_at=utcnow(),
+                envelope_json=json.dumps(event),
+            )
+        ]
+    )
+    app[appkeys.DISPATCHER].notify(plugins)

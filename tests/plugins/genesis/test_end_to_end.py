@@ -21,14 +21,6 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-async def genesis():  # type: ignore[no-untyped-def]
-    mock = FakeGenesis()
-    await mock.start()
-    yield mock
-    await mock.stop()
-
-
 def section(genesis: FakeGenesis, **changes: Any) -> dict[str, Any]:
     return {
         "url": genesis.endpoint,

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 
 import pytest
 
-from gateway import appkeys
-from gateway.events import canonical_hash
 from gateway.plugin_api import Event, PermanentError
-from gateway.store.accept import NewEvent
-from gateway.store.models import utcnow
 from mocks.irida import FakeIrida
 from plugins.protocol.document import application_docx, checked
 from plugins.protocol.mapping import application
@@ -20,6 +15,7 @@ from plugins.protocol.settings import DEFAULT_DEPARTMENTS
 from tests.plugins.protocol.support import section
 from tests.support.events import example
 from tests.support.settings import build_settings
+from tests.support.store import store_as_is
 
 
 def _app(description: str):  # type: ignore[no-untyped-def]
@@ -63,22 +59,7 @@ async def test_irida_is_not_sent_a_document_that_would_not_open(
         portal, app = await start_gateway(settings)
         event = example("request.submitted", data={"description": "κείμενο\x01με έλεγχο"})
         # stored as an event from before intake refused control characters would be
-        await app[appkeys.STORE].accept(
-            [
-                NewEvent(
-                    id=event["id"],
-                    type=event["type"],
-                    source=event["source"],
-                    subject=event.get("subject"),
-                    body_hash=canonical_hash(event),
-                    envelope=event,
-                    plugins=["protocol"],
-                    received_at=utcnow(),
-                    envelope_json=json.dumps(event),
-                )
-            ]
-        )
-        app[appkeys.DISPATCHER].notify(["protocol"])
+        await store_as_is(app, event, ["protocol"])
         (delivery,) = (await portal.wait_settled(event["id"]))["deliveries"]
         assert delivery["state"] == "dead"
         assert delivery["last_error_kind"] == "permanent"

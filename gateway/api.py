@@ -32,10 +32,9 @@ async def get_event(request: web.Request) -> web.Response:
     ask `?reveal=true`, which is audited."""
     event_id = request.match_info["event_id"]
     actor = actor_of(request)
-    if actor.is_staff:
-        await visible_or_404(request, event_id)
     view = await views.event_view(request.app[appkeys.STORE], event_id)
-    if view is None:
+    departments = request.app[appkeys.DEPARTMENTS]
+    if view is None or not departments.sees(actor, view["type"], view["data"]):
         raise not_found(event_id)
     if actor.is_staff:
         if request.query.get("reveal") == "true":

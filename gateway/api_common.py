@@ -9,7 +9,7 @@ from aiohttp import web
 
 from gateway import appkeys
 from gateway.auth import actor_of
-from gateway.http_input import has_control, json_too_deep
+from gateway.http_input import body_deadline, has_control, json_too_deep
 from gateway.logs import mask
 from gateway.problems import ProblemError
 from gateway.store import views
@@ -38,7 +38,8 @@ def masked(value: Any) -> Any:
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    async with body_deadline(request):
+        raw = await request.read()
     body = None
     if not json_too_deep(raw):
         try:

@@ -33,13 +33,9 @@ def _invalid(where: str, message: str) -> ProblemError:
     )
 
 
-def _text(
-    body: dict[str, Any], key: str, *, required: bool = False, limit: int = 500
-) -> str | None:
+def _text(body: dict[str, Any], key: str, *, limit: int = 500) -> str | None:
     value = body.get(key)
     if value is None:
-        if required:
-            raise _invalid(f"$.{key}", "is required")
         return None
     if not isinstance(value, str) or not value.strip() or len(value) > limit or has_control(value):
         raise _invalid(f"$.{key}", f"must be one line of text, 1 to {limit} characters")
@@ -97,9 +93,9 @@ def _expected(body: dict[str, Any]) -> int | None:
 async def _bulk(request: web.Request, action: str) -> web.Response:
     body = await json_object(request)
     chosen, expect = _filter(request, body), _expected(body)
-    reason = _text(body, "reason", required=action == "dismiss" and expect is not None)
-    if reason is not None:
-        request[AUDIT_REASON] = reason
+    reason = None
+    if "reason" in body or (action == "dismiss" and expect is not None):
+        reason = request[AUDIT_REASON] = reason_of(body)
     request[AUDIT_TARGETS] = {
         "filter": {k: body[k] for k in FILTER_KEYS if k in body},
         "expect_count": expect,
@@ -167,8 +163,7 @@ def _known_plugin(request: web.Request) -> str:
 async def pause_plugin(request: web.Request) -> web.Response:
     """Stop claiming the plugin's deliveries, in every process, until resumed; nothing is dropped."""
     name = _known_plugin(request)
-    reason = _text(await json_object(request), "reason", required=True) or ""
-    request[AUDIT_REASON] = reason
+    reason = request[AUDIT_REASON] = reason_of(await json_object(request))
     newly = await pauses.pause(request.app[appkeys.STORE], name, reason, actor_of(request).name)
     return web.json_response({"plugin": name, "paused": True, "already_paused": not newly})
 

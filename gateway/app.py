@@ -102,7 +102,6 @@ async def _plugins_ctx(app: web.Application) -> AsyncIterator[None]:
             checks[name] = host.health_check(context, connector)
         app[appkeys.CONNECTORS] = connectors
         app[appkeys.LOOKUPS] = lookups
-        app[appkeys.HEALTH_CHECKS] = checks
         app[appkeys.HEALTH] = HealthCache(checks, app[appkeys.SETTINGS].gateway.health_interval)
         yield
     finally:

@@ -10,7 +10,7 @@ from gateway.departments import DepartmentMap
 from gateway.dispatcher import Dispatcher
 from gateway.health import HealthCache
 from gateway.metrics import Metrics
-from gateway.plugin_api import Connector, HealthCheck, Lookup
+from gateway.plugin_api import Connector, Lookup
 from gateway.plugins import PluginHost
 from gateway.reload import LiveSettings
 from gateway.router import Router
@@ -27,7 +27,6 @@ STORE = web.AppKey("store", Store)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 CONNECTORS = web.AppKey("connectors", dict[str, Connector])
 LOOKUPS = web.AppKey("lookups", dict[str, tuple[str, Lookup]])
-HEALTH_CHECKS = web.AppKey("health_checks", dict[str, HealthCheck | None])
 HEALTH = web.AppKey("health", HealthCache)
 LIVE = web.AppKey("live_settings", LiveSettings)
 DEPARTMENTS = web.AppKey("departments", DepartmentMap)

@@ -137,10 +137,14 @@ def _staff(
     departments = _named_tables(
         expanded.get("departments", {}), "departments", DepartmentSection, problems
     )
-    operators = _named_tables(expanded.get("operators", {}), "operators", OperatorSection, problems)
-    for login, operator in operators.items():
-        for position, name in enumerate(operator.departments or []):
-            if name not in departments:
+    raw_operators = expanded.get("operators", {})
+    operators = _named_tables(raw_operators, "operators", OperatorSection, problems)
+    # named departments are checked on the raw tables, so an operator with another problem
+    # (a wrong role) still has its departments checked in the same run
+    for login, section in (raw_operators if isinstance(raw_operators, dict) else {}).items():
+        named = section.get("departments") if isinstance(section, dict) else None
+        for position, name in enumerate(named if isinstance(named, list) else []):
+            if isinstance(name, str) and name not in departments:
                 problems.append(
                     ConfigProblem(
                         f"operators.{login}.departments[{position}]",

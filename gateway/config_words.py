@@ -14,6 +14,32 @@ from typing import Any
 
 from pydantic import BaseModel
 
+#: pydantic's error types said plainly
+WORDS = {
+    "missing": "is required",
+    "string_type": "must be text, in quotes",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "list_type": 'must be a list, e.g. ["a", "b"]',
+    "dict_type": "must be a table of keys",
+    "model_type": "must be a table of keys",
+    "model_attributes_type": "must be a table of keys",
+}
+
+
+#: pydantic's bound errors: the words, and the ctx key holding the bound
+BOUNDS = {
+    "greater_than": ("more than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for a close choice, else ''."""
@@ -45,31 +71,11 @@ def plain(error: Any, model: type[BaseModel] | None = None) -> str:
         owner = _model_at(model, loc[:-1]) if model is not None and loc else None
         hint = did_you_mean(str(loc[-1]), owner.model_fields) if owner is not None else ""
         return "unknown key" + hint
-    words = {
-        "missing": "is required",
-        "string_type": "must be text, in quotes",
-        "int_parsing": "must be a whole number",
-        "int_type": "must be a whole number",
-        "int_from_float": "must be a whole number",
-        "float_parsing": "must be a number",
-        "float_type": "must be a number",
-        "bool_parsing": "must be true or false",
-        "bool_type": "must be true or false",
-        "list_type": 'must be a list, e.g. ["a", "b"]',
-        "dict_type": "must be a table of keys",
-        "model_type": "must be a table of keys",
-        "model_attributes_type": "must be a table of keys",
-    }
-    if kind in words:
-        return words[kind]
-    if kind == "greater_than":
-        return f"must be more than {ctx.get('gt')}"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
-    if kind == "less_than":
-        return f"must be less than {ctx.get('lt')}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
+    if kind in WORDS:
+        return WORDS[kind]
+    if kind in BOUNDS:
+        bound, key = BOUNDS[kind]
+        return f"must be {bound} {ctx.get(key)}"
     if kind == "string_too_short":
         return (
             "must not be empty"

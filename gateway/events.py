@@ -24,6 +24,29 @@ def canonical_hash(document: Mapping[str, Any]) -> str:
 DERIVED_MARK = "~"
 
 
+def stored_event(
+    envelope: dict[str, Any],
+    plugins: list[str],
+    received_at: datetime,
+    *,
+    cause_id: str | None = None,
+    envelope_json: str | None = None,
+) -> NewEvent:
+    """An event as the store takes it: its columns read from the envelope, its hash computed."""
+    return NewEvent(
+        id=envelope["id"],
+        type=envelope["type"],
+        source=envelope["source"],
+        subject=envelope.get("subject"),
+        body_hash=canonical_hash(envelope),
+        envelope=envelope,
+        plugins=plugins,
+        received_at=received_at,
+        cause_id=cause_id,
+        envelope_json=envelope_json,
+    )
+
+
 def derived_id(cause_id: str, plugin: str, index: int) -> str:
     """Deterministic, so the same cause always derives the same ids: `{cause}~{plugin}[~{n}]`."""
     candidate = f"{cause_id}{DERIVED_MARK}{plugin}" + (f"{DERIVED_MARK}{index}" if index else "")
@@ -61,16 +84,6 @@ def derive_events(
                 f"plugin {plugin!r} emitted an invalid {emit.type} event: {detail}"
             )
         built.append(
-            NewEvent(
-                id=envelope["id"],
-                type=emit.type,
-                source=envelope["source"],
-                subject=cause.subject,
-                body_hash=canonical_hash(envelope),
-                envelope=envelope,
-                plugins=route(emit.type, envelope["data"]),
-                received_at=now,
-                cause_id=cause.id,
-            )
+            stored_event(envelope, route(emit.type, envelope["data"]), now, cause_id=cause.id)
         )
     return built

@@ -7,12 +7,15 @@ exception the server answers with 500: found by fuzzing, where a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 from aiohttp import web
 
+from gateway import appkeys
 from gateway.problems import ProblemError
 
 #: C0 controls, DEL and C1 controls: never meaningful in a path, a query or a header-bound field
@@ -53,6 +56,27 @@ def aware_moment(raw: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("needs its UTC offset, e.g. 2026-12-01T00:00:00+02:00")
     return moment
+
+
+@contextlib.asynccontextmanager
+async def body_deadline(request: web.Request) -> AsyncIterator[None]:
+    """Reading a body inside the block: past `[gateway.server] body_timeout`, a 408 that closes.
+
+    A client that sends headers and then a trickle, or nothing, would hold
+    the connection for as long as it liked; every reader of a body uses this.
+    """
+    seconds = request.app[appkeys.SETTINGS].gateway.server.body_timeout
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise ProblemError(
+            408,
+            "Request Timeout",
+            f"the body did not arrive within {seconds:g}s",
+            "body-timeout",
+            headers={"Connection": "close"},
+        ) from None
 
 
 def has_control(text: str) -> bool:

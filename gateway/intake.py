@@ -14,11 +14,11 @@ import orjson
 from aiohttp import web
 
 from gateway import appkeys
-from gateway.events import DERIVED_MARK, canonical_hash
-from gateway.http_input import MAX_JSON_DEPTH, json_too_deep
+from gateway.events import DERIVED_MARK, stored_event
+from gateway.http_input import MAX_JSON_DEPTH, body_deadline, json_too_deep
 from gateway.problems import ProblemError, problem
+from gateway.schemas import SchemaViolation
 from gateway.signature import MalformedHeader, SignatureError, verify
-from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
 
 log = logging.getLogger("gateway.intake")
@@ -105,35 +105,19 @@ def _nul_path(value: Any, path: str = "$") -> str | None:
     return None
 
 
-def refuse_unstorable(event: dict[str, Any], body: bytes) -> None:
-    """What no backend (and PostgreSQL's text) can take, and ids only the gateway may use: 422.
+def unstorable(event: dict[str, Any], body: bytes) -> list[SchemaViolation]:
+    """What no backend (and PostgreSQL's text) can take, and ids only the gateway may use.
 
     NUL can only arrive escaped (JSON forbids it raw), so the walk runs only
     when the body holds `\\u0000`.
     """
-    if b"\\u0000" in body:
-        where = _nul_path(event)
-        if where:
-            raise ProblemError(
-                422,
-                "Invalid event",
-                "1 problem(s); see errors",
-                "schema-violation",
-                errors=[{"path": where, "message": "NUL (U+0000) is not allowed anywhere"}],
-            )
+    where = _nul_path(event) if b"\\u0000" in body else None
+    if where:
+        return [SchemaViolation(where, "NUL (U+0000) is not allowed anywhere")]
     if DERIVED_MARK in event["id"]:
-        raise ProblemError(
-            422,
-            "Invalid event",
-            "1 problem(s); see errors",
-            "schema-violation",
-            errors=[
-                {
-                    "path": "$.id",
-                    "message": f"{DERIVED_MARK!r} is kept for the ids of events the gateway derives",
-                }
-            ],
-        )
+        message = f"{DERIVED_MARK!r} is kept for the ids of events the gateway derives"
+        return [SchemaViolation("$.id", message)]
+    return []
 
 
 async def post_event(request: web.Request) -> web.Response:
@@ -141,17 +125,8 @@ async def post_event(request: web.Request) -> web.Response:
     settings = app[appkeys.SETTINGS]
     metrics = app[appkeys.METRICS]
     try:
-        try:
-            async with asyncio.timeout(settings.gateway.server.body_timeout):
-                body = await _read_body(request, settings.gateway.max_body_bytes)
-        except TimeoutError:
-            raise ProblemError(
-                408,
-                "Request Timeout",
-                f"the body did not arrive within {settings.gateway.server.body_timeout:g}s",
-                "body-timeout",
-                headers={"Connection": "close"},
-            ) from None
+        async with body_deadline(request):
+            body = await _read_body(request, settings.gateway.max_body_bytes)
         try:
             verify(request.headers, body, app[appkeys.LIVE].auth.portal_secrets)
         except MalformedHeader as exc:
@@ -167,7 +142,7 @@ async def post_event(request: web.Request) -> web.Response:
             )
         event = _parse(body)
         schemas = app[appkeys.SCHEMAS]
-        violations = schemas.validate(event)
+        violations = schemas.validate(event) or unstorable(event, body)
         if violations:
             unknown = [
                 v
@@ -182,7 +157,6 @@ async def post_event(request: web.Request) -> web.Response:
                 "unknown-type" if unknown else "schema-violation",
                 errors=[v.as_dict() for v in violations],
             )
-        refuse_unstorable(event, body)
         if event["type"] not in schemas.portal_types:
             raise ProblemError(
                 422,
@@ -199,19 +173,7 @@ async def post_event(request: web.Request) -> web.Response:
     plugins = app[appkeys.ROUTER].plugins_for(event["type"], event["data"])
     try:
         (answer,) = await app[appkeys.STORE].accept(
-            [
-                NewEvent(
-                    id=event["id"],
-                    type=event["type"],
-                    source=event["source"],
-                    subject=event.get("subject"),
-                    body_hash=canonical_hash(event),
-                    envelope=event,
-                    plugins=plugins,
-                    received_at=now,
-                    envelope_json=body.decode("utf-8"),
-                )
-            ]
+            [stored_event(event, plugins, now, envelope_json=body.decode("utf-8"))]
         )
     except Exception:
         log.exception("could not store event %s", event["id"])

@@ -26,10 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from gateway.assembly import Assembly
-from gateway.events import canonical_hash
+from gateway.events import canonical_hash, stored_event
 from gateway.plugin_api import Connector, LedgerEntry, PaymentLedger
 from gateway.store import Store
-from gateway.store.accept import NewEvent
 from gateway.store.models import events, utcnow
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -268,20 +267,7 @@ async def reconcile_day(
     if problems:  # our own event: a bug here, said plainly
         raise ValueError("; ".join(f"{p.path}: {p.message}" for p in problems))
     plugins = parts.router.plugins_for("payment.reconciled", data)
-    await store.accept(
-        [
-            NewEvent(
-                id=event_id,
-                type="payment.reconciled",
-                source="/gateway/reconciliation",
-                subject=subject,
-                body_hash=canonical_hash(envelope),
-                envelope=envelope,
-                plugins=plugins,
-                received_at=utcnow(),
-            )
-        ]
-    )
+    await store.accept([stored_event(envelope, plugins, utcnow())])
     return Report(totals, lines, path, event_id, plugins)
 
 

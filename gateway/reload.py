@@ -26,17 +26,16 @@ log = logging.getLogger("gateway.reload")
 class LiveSettings:
     """What requests read at the time they arrive; replaced whole by a reload."""
 
-    auth: AuthSection
-    log_level: str
     book: TokenBook
+    log_level: str
 
     @classmethod
     def of(cls, settings: Settings) -> LiveSettings:
-        return cls(
-            settings.auth,
-            settings.gateway.log_level,
-            TokenBook(settings.auth, dict(settings.operators)),
-        )
+        return cls(TokenBook(settings.auth, dict(settings.operators)), settings.gateway.log_level)
+
+    @property
+    def auth(self) -> AuthSection:
+        return self.book.auth
 
 
 def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bool:
@@ -60,8 +59,10 @@ def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bo
         changed.append("log_level")
     if fresh.operators != live.book.operators:
         changed.append("operators")
-    live.auth, live.log_level = fresh.auth, fresh.gateway.log_level
-    live.book = TokenBook(fresh.auth, dict(fresh.operators))
+    live.book, live.log_level = (
+        TokenBook(fresh.auth, dict(fresh.operators)),
+        fresh.gateway.log_level,
+    )
     restart = [
         section
         for section, old, new in (
@@ -73,6 +74,7 @@ def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bo
             ("[plugins]", running.plugins, fresh.plugins),
             ("[[routes]]", running.routes, fresh.routes),
             ("[reconciliation]", running.reconciliation, fresh.reconciliation),
+            ("[departments]", running.departments, fresh.departments),
         )
         if old != new
     ]

@@ -48,6 +48,9 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     gateway = str(venv / "bin" / "gateway")
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     _run([gateway, "init", "serres"], elsewhere, env)
+    assert (
+        "ProtectSystem=strict" in (elsewhere / "serres" / "municipal-gateway.service").read_text()
+    )
     checked = _run(
         ["bash", "-e", "-c", "cd serres && set -a && . ./.env && set +a && gateway check-config"],
         elsewhere,

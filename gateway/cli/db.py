@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -51,17 +53,9 @@ def db_backup(config_path: str, target: str) -> None:
     """
     from gateway.store import backup
 
-    url = settings_of(config_path).gateway.database_url
-    try:
-        if url.startswith("sqlite"):
-            outcome = backup.backup_sqlite(backup.sqlite_path(url), Path(target))
-        else:
-            outcome = backup.backup_postgres(url, Path(target))
-    except backup.BackupError as exc:
-        click.echo(f"backup failed: {exc}", err=True)
-        sys.exit(2)
-    click.echo(outcome.message)
-    sys.exit(0 if outcome.done else 1)
+    _report(
+        "backup", lambda: backup.backup(settings_of(config_path).gateway.database_url, Path(target))
+    )
 
 
 @db.command("restore")
@@ -78,13 +72,17 @@ def db_restore(config_path: str, source: str, yes: bool) -> None:
     url = settings_of(config_path).gateway.database_url
     if not yes:
         click.confirm(f"replace the database of {config_path} with {source}?", abort=True)
+    _report("restore", lambda: backup.restore(url, Path(source)))
+
+
+def _report(action: str, call: Callable[[], Any]) -> None:
+    """Say how a backup or restore went; the documented exit codes."""
+    from gateway.store.backup import BackupError
+
     try:
-        if url.startswith("sqlite"):
-            outcome = backup.restore_sqlite(Path(source), backup.sqlite_path(url))
-        else:
-            outcome = backup.restore_postgres(url, Path(source))
-    except backup.BackupError as exc:
-        click.echo(f"restore failed: {exc}", err=True)
+        outcome = call()
+    except BackupError as exc:
+        click.echo(f"{action} failed: {exc}", err=True)
         sys.exit(2)
     click.echo(outcome.message)
     sys.exit(0 if outcome.done else 1)

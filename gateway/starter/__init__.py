@@ -1,4 +1,4 @@
-"""What `gateway init` writes and the demo runs on: the commented example config and the sample ΚΑΔ list.
+"""What `gateway init` writes and the demo runs on: the example config, the sample ΚΑΔ list, the systemd unit.
 
 Package data, so an installed wheel has them wherever it is installed.
 """
@@ -10,3 +10,4 @@ from pathlib import Path
 STARTER = Path(__file__).resolve().parent
 EXAMPLE_CONFIG = STARTER / "gateway.example.toml"
 SAMPLE_KAD = STARTER / "taxis-affected-kad.sample.toml"
+SYSTEMD_UNIT = STARTER / "municipal-gateway.service"

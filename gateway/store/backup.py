@@ -110,3 +110,16 @@ def _tool(command: list[str]) -> Outcome:
     if done.returncode != 0:
         raise BackupError(f"{shown} failed: {done.stderr.strip()[-1000:]}")
     return Outcome(True, f"done: {shown}")
+
+
+def backup(database_url: str, target: Path) -> Outcome:
+    """The database the URL names, copied to `target` by the means its kind has."""
+    if database_url.startswith("sqlite"):
+        return backup_sqlite(sqlite_path(database_url), target)
+    return backup_postgres(database_url, target)
+
+
+def restore(database_url: str, source: Path) -> Outcome:
+    if database_url.startswith("sqlite"):
+        return restore_sqlite(source, sqlite_path(database_url))
+    return restore_postgres(database_url, source)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, literal_column, select, update
+from sqlalchemy import and_, func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
@@ -85,11 +85,17 @@ def _matching(connection: Connection, where: Any) -> list[tuple[int, str]]:
 
 
 async def count(store: Store, chosen: DeadFilter, *, replayable: bool) -> int:
+    """How many dead letters the filter selects; TooMany past MAX_BULK (a count, no rows read)."""
+    query = (
+        select(func.count())
+        .select_from(deliveries.join(events, events.c.id == deliveries.c.event_id))
+        .where(chosen.clause(replayable=replayable))
+    )
     async with store.read() as connection:
-        rows = await connection.run_sync(
-            lambda sync: _matching(sync, chosen.clause(replayable=replayable))
-        )
-    return len(rows)
+        found = int((await connection.execute(query)).scalar_one())
+    if found > MAX_BULK:
+        raise TooMany(f"the filter selects more than {MAX_BULK}; narrow it")
+    return found
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:

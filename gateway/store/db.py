@@ -82,10 +82,6 @@ class Store:
         async with self.write() as connection:
             await connection.run_sync(upgrade)
 
-    async def ping(self) -> None:
-        async with self.read() as connection:
-            await connection.exec_driver_sql("SELECT 1")
-
     async def writable(self) -> None:
         """A round through the writer: what accepting an event needs (a read alone is not)."""
         await self.transact(lambda connection: connection.exec_driver_sql("SELECT 1"))

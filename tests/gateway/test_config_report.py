@@ -164,3 +164,32 @@ def test_lines_follow_tables_and_counted_routes() -> None:
 def test_did_you_mean_only_when_close() -> None:
     assert did_you_mean("webhok", ["webhook", "email"]) == " (did you mean 'webhook'?)"
     assert did_you_mean("zzz", ["webhook", "email"]) == ""
+
+
+def test_staff_sections_are_checked_with_their_lines(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        "[departments.revenue]\n"
+        'name = "Τμήμα Εσόδων"\n'
+        "[departments.Bad-Name]\n"
+        'name = "x"\n'
+        "[operators.maria]\n"
+        'role = "boss"\n'
+        'departments = ["revenu"]\n'
+        'token_hash = "plain-text-token"\n'
+        "[operators.nikos]\n"
+        'role = "viewer"\n'
+        "colour = 1\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert result.exit_code == 2
+    out = result.output
+    assert "departments.Bad-Name, line 3: a name is lower-case letters, digits, - and _" in out
+    assert "operators.maria.role, line 6: must be one of viewer, operator, admin" in out
+    assert (
+        "operators.maria.departments[0], line 7: no [departments.revenu] section "
+        "(did you mean 'revenue'?)" in out
+    )
+    assert "operators.maria.token_hash, line 8: must be an argon2id hash" in out
+    assert "operators.nikos.colour, line 11: unknown key" in out

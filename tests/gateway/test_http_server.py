@@ -160,3 +160,22 @@ def test_bad_limits_are_config_errors(limits: dict[str, Any], sqlite_url: str) -
     with pytest.raises(ConfigError) as caught:
         build_settings(sqlite_url, server=limits)
     assert str(caught.value).startswith("gateway.server.")
+
+
+async def test_finding1_a_repair_body_that_never_arrives_gets_408_too(
+    start_gateway, sqlite_url
+) -> None:  # type: ignore[no-untyped-def]
+    """The body deadline is one mechanism for every reader of a body, not intake's alone."""
+    from tests.support.settings import OPERATOR_TOKEN
+
+    async with _gateway(start_gateway, sqlite_url, body_timeout=0.5) as port:
+        reader, writer = await _open(port)
+        writer.write(
+            b"POST /v1/dead-letters/replay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {OPERATOR_TOKEN}\r\n".encode()
+            + b"Content-Length: 100000\r\n\r\n{"
+        )
+        received = await _closed_within(reader, 5)
+        assert received.startswith(b"HTTP/1.1 408")
+        assert b"body-timeout" in received
+        writer.close()

@@ -1,4 +1,6 @@
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,21 +25,28 @@ def test_mask(text: str, masked: str) -> None:
     assert mask(text) == masked
 
 
-def test_filter_masks_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("test.masking")
+@contextlib.contextmanager
+def _filtered(name: str) -> Iterator[tuple[logging.Logger, list[logging.LogRecord]]]:
+    """A logger whose records pass the masking filter and are kept, for reading back."""
+    logger = logging.getLogger(name)
     handler = logging.Handler()
     seen: list[logging.LogRecord] = []
     handler.emit = seen.append  # type: ignore[method-assign]
     handler.addFilter(MaskingFilter())
     logger.addHandler(handler)
     try:
+        yield logger, seen
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_filter_masks_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    with _filtered("test.masking") as (logger, seen):
         logger.warning("taxpayer %s wrote from %s", "094259216", "a.b@example.gr")
         try:
             raise ValueError("bad ΑΦΜ 090165560")
         except ValueError:
             logger.exception("failed")
-    finally:
-        logger.removeHandler(handler)
     assert seen[0].getMessage() == "taxpayer ******216 wrote from a***@example.gr"
     assert "090165560" not in (seen[1].exc_text or "") and "******560" in (seen[1].exc_text or "")
 
@@ -95,16 +104,8 @@ def test_control_characters_are_escaped_not_written() -> None:
 
 
 def test_the_filter_escapes_every_message(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("test.escaping")
-    handler = logging.Handler()
-    seen: list[logging.LogRecord] = []
-    handler.emit = seen.append  # type: ignore[method-assign]
-    handler.addFilter(MaskingFilter())
-    logger.addHandler(handler)
-    try:
+    with _filtered("test.escaping") as (logger, seen):
         logger.error("unhandled error on %s %s", "GET", "/v1/x\r\n2026 FAKE line\x1b[0m")
-    finally:
-        logger.removeHandler(handler)
     (record,) = seen
     message = record.getMessage()
     assert "\r" not in message and "\n" not in message and "\x1b" not in message

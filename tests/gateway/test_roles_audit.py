@@ -179,3 +179,23 @@ async def test_cli_actions_are_audited_too(tmp_path, database_url) -> None:  # t
         ("pause", "done"),
     ]
     assert logged[1]["actor"].startswith("cli:") and logged[1]["reason"] == "night work"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=yesterday",
+        "until=2026-12-01T00:00:00",
+        "limit=²",
+        "limit=0",
+        "limit=1001",
+        "actor=a%00b",
+    ],
+)
+async def test_bad_audit_queries_are_400(gateway, query: str) -> None:  # type: ignore[no-untyped-def]
+    portal, _app = gateway
+    answer = await portal.client.get(
+        f"{portal.base_url}/v1/audit?{query}", headers={"Authorization": f"Bearer {TOKENS['adam']}"}
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["type"] == "/problems/bad-parameter"

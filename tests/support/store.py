@@ -67,21 +67,9 @@ async def store_as_is(app, event: dict, plugins: list[str]) -> None:  # type: ig
     import json
 
     from gateway import appkeys
-    from gateway.events import canonical_hash
+    from gateway.events import stored_event
 
     await app[appkeys.STORE].accept(
-        [
-            NewEvent(
-                id=event["id"],
-                type=event["type"],
-                source=event["source"],
-                subject=event.get("subject"),
-                body_hash=canonical_hash(event),
-                envelope=event,
-                plugins=plugins,
-                received_at=utcnow(),
-                envelope_json=json.dumps(event),
-            )
-        ]
+        [stored_event(event, plugins, utcnow(), envelope_json=json.dumps(event))]
     )
     app[appkeys.DISPATCHER].notify(plugins)

@@ -1,4 +1,4 @@
-"""Issue 13: the systemd unit in deploy/ is hardened, and systemd itself finds nothing wrong with it."""
+"""Issue 13: the systemd unit `gateway init` writes is hardened, and systemd itself finds nothing wrong with it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-UNIT = Path(__file__).resolve().parents[2] / "deploy" / "municipal-gateway.service"
+from gateway.starter import SYSTEMD_UNIT
+
+UNIT = SYSTEMD_UNIT
 
 
 def _service() -> configparser.SectionProxy:

@@ -256,4 +256,8 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_get("/readyz", api.readyz)
     app.router.add_get("/v1/health", api.plugin_health)
     app.router.add_get("/metrics", api.metrics)
+    if parts.settings.console.enabled:
+        from gateway.console import setup_console
+
+        setup_console(app, parts.settings)
     return app

@@ -21,6 +21,7 @@ from gateway.config_problems import ConfigError, ConfigProblem, problems_from
 from gateway.config_sections import (
     AuthSection,
     BreakerPolicy,
+    ConsoleSection,
     DepartmentSection,
     GatewaySection,
     OperatorSection,
@@ -38,6 +39,7 @@ __all__ = [
     "BreakerPolicy",
     "ConfigError",
     "ConfigProblem",
+    "ConsoleSection",
     "GatewaySection",
     "PluginSettings",
     "ReconciliationSection",
@@ -60,6 +62,7 @@ class Settings(_Strict):
     gateway: GatewaySection = GatewaySection()
     auth: AuthSection = AuthSection()
     reconciliation: ReconciliationSection = ReconciliationSection()
+    console: ConsoleSection = ConsoleSection()
     plugins: dict[str, PluginSettings] = {}
     routes: list[Route] = []
     departments: dict[str, DepartmentSection] = {}
@@ -105,6 +108,7 @@ CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "gateway": GatewaySection,
     "auth": AuthSection,
     "reconciliation": ReconciliationSection,
+    "console": ConsoleSection,
 }
 TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators")
 LOGIN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -253,7 +257,7 @@ def parse_settings(
     for key in expanded:
         if key not in TOP_LEVEL:
             problems.append(ConfigProblem(key, "unknown section" + did_you_mean(key, TOP_LEVEL)))
-    gateway, auth, reconciliation = (
+    gateway, auth, reconciliation, console = (
         _section(expanded, key, problems, context) for key in CORE_SECTIONS
     )
     raw_plugins = expanded.get("plugins", {})
@@ -267,6 +271,7 @@ def parse_settings(
         gateway=gateway,
         auth=auth,
         reconciliation=reconciliation,
+        console=console,
         plugins=plugins,
         routes=routes,
         departments=departments,
@@ -325,5 +330,9 @@ def config_warnings(settings: Settings) -> list[ConfigProblem]:
             ConfigProblem(
                 "auth.operator_tokens", "empty, and no [operators]: the operator API is closed"
             )
+        )
+    if settings.console.enabled and not any(o.password_hash for o in settings.operators.values()):
+        warnings.append(
+            ConfigProblem("console.enabled", "no operator has a password_hash: nobody can sign in")
         )
     return warnings

@@ -247,6 +247,25 @@ class ReconciliationSection(_Strict):
         return dt.time.fromisoformat(self.at)
 
 
+class ConsoleSection(_Strict):
+    """`[console]`: the operators' pages at /console, signed in with a password."""
+
+    enabled: bool = False
+    session_secret: str | None = Field(
+        None,
+        min_length=32,
+        description="signs session cookies; set it when several processes serve the console "
+        "(absent: a random key per process, and sessions end at a restart)",
+    )
+    idle_minutes: float = Field(30.0, gt=0, le=24 * 60, description="a session ends when idle")
+    max_hours: float = Field(12.0, gt=0, le=7 * 24, description="a session ends after this")
+    failed_logins: int = Field(5, ge=1, le=100, description="failures before a login is held")
+    hold_minutes: float = Field(15.0, gt=0, le=24 * 60, description="how long a login is held")
+    secure_cookie: bool | None = Field(
+        None, description="mark the cookie Secure; absent: when public_url is https"
+    )
+
+
 class Route(_Strict):
     type: str
     match: dict[str, str | int | float | bool] = {}

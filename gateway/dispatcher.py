@@ -180,6 +180,7 @@ class PluginLane:
                 claim,
                 bounded_result(answer.result),
                 derived,
+                reference=answer.reference,
             )
             self.breaker.record_success()
             for item in created:

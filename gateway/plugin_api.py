@@ -11,7 +11,8 @@ changes only on purpose. What is here:
   (`ConfigurationError`, `NotFoundError`, `InvalidInputError`),
   `ThrottledError`, `OutcomeUnknownError`;
 - what flows: `Event` in; `DeliveryResult` with `Emit`s out; `Lookup`,
-  `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols;
+  `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols,
+  with `ConfirmField`, the facts the console's confirm form asks for;
   `PluginContext`, what a plugin is built with;
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
@@ -70,6 +71,7 @@ __all__ = [
     "AnswerTooLarge",
     "Cache",
     "ConfigurationError",
+    "ConfirmField",
     "ConnectionFailed",
     "Connector",
     "DeliveryResult",
@@ -158,10 +160,16 @@ class Emit:
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """What a successful delivery hands back: a JSON-able result and derived events."""
+    """What a successful delivery hands back: a JSON-able result and derived events.
+
+    `reference` is the backend's own identifier of what was done (a protocol
+    number, a receipt number): kept beside the result, indexed, so staff find
+    the event by it in the console.
+    """
 
     result: Mapping[str, Any] | None = None
     emit: list[Emit] = field(default_factory=list)
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,20 @@ class Connector(Protocol):
     async def deliver(self, event: Event) -> DeliveryResult: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConfirmField:
+    """One fact an operator types when confirming a delivery in doubt (the console's form).
+
+    A connector that settles by hand lists them as `confirm_fields`; `kind` is
+    "text" or "date" (ISO, YYYY-MM-DD); the labels are Greek and English.
+    """
+
+    name: str
+    label_el: str
+    label_en: str
+    kind: str = "text"
 
 
 @runtime_checkable

@@ -75,6 +75,7 @@ def reload_config(path: str | Path, live: LiveSettings, running: Settings) -> bo
             ("[[routes]]", running.routes, fresh.routes),
             ("[reconciliation]", running.reconciliation, fresh.reconciliation),
             ("[departments]", running.departments, fresh.departments),
+            ("[console]", running.console, fresh.console),
         )
         if old != new
     ]

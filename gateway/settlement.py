@@ -66,7 +66,9 @@ async def confirm(
     answer = await settler.confirm(event, facts)
     derived = derive_events(event, plugin, answer.emit, schemas, route, utcnow())
     result = dict(answer.result) if answer.result is not None else None
-    created = await settle_by_hand(store, event_id, plugin, result, derived)
+    created = await settle_by_hand(
+        store, event_id, plugin, result, derived, reference=answer.reference
+    )
     return result, created
 
 

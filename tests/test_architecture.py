@@ -23,6 +23,7 @@ WORDS = {
     "plugin_kit": ("gateway.plugin_kit",),
     "plugin_api": ("gateway.plugin_api",),
     "devtools": ("gateway.devtools",),
+    "domain": ("gateway.domain",),
 }
 
 

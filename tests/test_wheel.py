@@ -8,12 +8,16 @@ templates, the example config); this installs as a municipality would.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+
+from gateway.devtools.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,14 +32,65 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 60
     return done.stdout + done.stderr
 
 
+def _clean_copy(target: Path) -> Path:
+    """The checkout's files without build/ or *.egg-info: a stale SOURCES.txt from the editable
+    install would otherwise carry files into the wheel that package-data forgot."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for relative in listed:
+        origin = ROOT / relative
+        if origin.is_file():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target / relative)
+    return target
+
+
+def _console_answers(elsewhere: Path, env: dict[str, str]) -> None:
+    """`gateway serve` from the wheel serves the console's pages and stylesheet (package data)."""
+    port = free_port()
+    config = elsewhere / "serres" / "gateway.toml"
+    config.write_text(
+        config.read_text().replace('listen = "127.0.0.1:8080"', f'listen = "127.0.0.1:{port}"')
+    )
+    serving = subprocess.Popen(
+        ["bash", "-c", "cd serres && set -a && . ./.env && set +a && exec gateway serve"],
+        cwd=elsewhere,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/console/login", timeout=5)
+                break
+            except httpx.TransportError:
+                assert serving.poll() is None, serving.stderr.read() if serving.stderr else ""
+                assert time.monotonic() < deadline, "the served gateway never answered"
+                time.sleep(0.2)
+        assert page.status_code == 200 and 'lang="el"' in page.text and "Σύνδεση" in page.text
+        sheet = httpx.get(f"http://127.0.0.1:{port}/console/static/console.css", timeout=5)
+        assert sheet.status_code == 200 and ":focus-visible" in sheet.text
+    finally:
+        serving.terminate()
+        serving.communicate(timeout=30)
+
+
 @pytest.mark.slow
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     started = time.monotonic()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     wheels = tmp_path / "wheels"
+    source = _clean_copy(tmp_path / "source")
     _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         tmp_path,
         env,
     )
@@ -61,6 +116,7 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     )
     demo = _run([gateway, "demo"], elsewhere, env)
     assert "every application and payment went all the way" in demo
+    _console_answers(elsewhere, env)
     # nothing of the checkout was on the path: the installed package answered
     where = _run(
         [str(venv / "bin" / "python"), "-c", "import gateway; print(gateway.__file__)"],

@@ -24,6 +24,7 @@ from gateway.devtools.ports import free_port
 from gateway.devtools.runner import running_gateway
 from gateway.devtools.stories import story_events
 from gateway.logs import mask
+from gateway.operators import hash_secret
 from gateway.starter import EXAMPLE_CONFIG, STARTER
 
 
@@ -43,11 +44,16 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         "TAXIS_PASSWORD": secrets.token_urlsafe(12),
         "IRIDA_USERNAME": "demo-gateway",
         "IRIDA_PASSWORD": secrets.token_urlsafe(12),
+        "DEMO_CONSOLE_PASSWORD": secrets.token_urlsafe(12),
     }
     raw["gateway"]["listen"] = f"127.0.0.1:{free_port()}"
     raw["gateway"]["public_url"] = f"http://{raw['gateway']['listen']}"
     raw["gateway"]["database_url"] = f"sqlite+aiosqlite:///{workdir / 'gateway.db'}"
     raw["gateway"]["log_level"] = "WARNING"
+    # one admin for the console, with a password made for this run (`make demo` with --wait)
+    raw["operators"] = {
+        "demo": {"role": "admin", "password_hash": hash_secret(env["DEMO_CONSOLE_PASSWORD"])}
+    }
     for section in raw["plugins"].values():
         if "url" in section:
             old_port = urlsplit(section["url"]).port
@@ -226,6 +232,10 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
             )
             if wait:
                 print(f"\nRunning until Ctrl-C; operator token: {env['GATEWAY_OPERATOR_TOKEN']}")
+                print(
+                    f"Console: {base_url}/console/ (login demo, "
+                    f"password {env['DEMO_CONSOLE_PASSWORD']})"
+                )
                 await _until_interrupted()
             await portal.aclose()
     finally:

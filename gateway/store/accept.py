@@ -14,6 +14,7 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy.engine import Connection
 
+from gateway.domain.afm import normalize_afm
 from gateway.states import DeliveryState
 
 #: a plain str: the rows go straight to the DBAPI cursor
@@ -50,6 +51,7 @@ _EVENT_COLUMNS = (
     "body_hash",
     "envelope",
     "cause_id",
+    "afm",
 )
 _DELIVERY_COLUMNS = (
     "event_id",
@@ -61,6 +63,17 @@ _DELIVERY_COLUMNS = (
     "created_at",
     "updated_at",
 )
+
+
+def citizen_afm(envelope: dict[str, Any]) -> str | None:
+    """The ΑΦΜ an event is about (its citizen's, else its own), as the console searches it."""
+    data = envelope.get("data")
+    if not isinstance(data, dict):
+        return None
+    citizen = data.get("citizen")
+    found = citizen.get("afm") if isinstance(citizen, dict) else None
+    found = found if isinstance(found, str) else data.get("afm")
+    return normalize_afm(found)[:16] if isinstance(found, str) else None
 
 
 def _marks(count: int, dialect: str, start: int = 1) -> str:
@@ -137,6 +150,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
                         item.body_hash,
                         item.envelope_json or orjson.dumps(item.envelope).decode(),
                         item.cause_id,
+                        citizen_afm(item.envelope),
                     )
                 )
                 delivery_rows.extend(

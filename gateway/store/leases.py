@@ -18,7 +18,14 @@ from sqlalchemy.engine import Connection
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent, insert_events
 from gateway.store.db import Store
-from gateway.store.models import attempts, deliveries, events, plugin_pauses, utcnow
+from gateway.store.models import (
+    attempts,
+    bounded_reference,
+    deliveries,
+    events,
+    plugin_pauses,
+    utcnow,
+)
 
 
 class LeaseLost(Exception):
@@ -178,7 +185,12 @@ def _held(claim: Claim) -> Any:
 
 
 async def settle_success(
-    store: Store, claim: Claim, result: dict[str, Any] | None, derived: list[NewEvent]
+    store: Store,
+    claim: Claim,
+    result: dict[str, Any] | None,
+    derived: list[NewEvent],
+    *,
+    reference: str | None = None,
 ) -> list[NewEvent]:
     """Mark succeeded and store derived events with their deliveries, atomically.
 
@@ -193,6 +205,7 @@ async def settle_success(
             .values(
                 state=DeliveryState.SUCCEEDED,
                 result=result,
+                reference=bounded_reference(reference),
                 emitted=[item.id for item in derived],
                 lease_token=None,
                 lease_expires_at=None,

@@ -30,6 +30,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def bounded_reference(reference: object) -> str | None:
+    """A plugin's reference as stored: text, at most the column's 128 characters."""
+    return str(reference)[:128] if reference is not None and str(reference) else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every backend."""
 
@@ -77,6 +82,9 @@ class EventRow(Base):
     envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cause_id: Mapped[str | None] = mapped_column(String(128))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the citizen's ΑΦΜ, so the console finds an event by it without reading every payload;
+    #: personal data, purged with the payload
+    afm: Mapped[str | None] = mapped_column(String(16), index=True)
 
     __table_args__ = (Index("ix_events_type_seq", "type", "seq"),)
 
@@ -96,6 +104,8 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_kind: Mapped[str | None] = mapped_column(String(32))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the backend's identifier of what was done (a protocol number), for the console's search
+    reference: Mapped[str | None] = mapped_column(String(128), index=True)
     emitted: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -123,7 +133,8 @@ class AttemptRow(Base):
     worker: Mapped[str] = mapped_column(String(128))
     lease_token: Mapped[str] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: indexed for the console's last 24 hours of outcomes
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     outcome: Mapped[str | None] = mapped_column(String(32))
     error_class: Mapped[str | None] = mapped_column(String(128))
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -17,7 +17,7 @@ from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent
 from gateway.store.db import Store
 from gateway.store.leases import store_derived
-from gateway.store.models import attempts, deliveries, events, utcnow
+from gateway.store.models import attempts, bounded_reference, deliveries, events, utcnow
 
 
 def requeued(now: datetime) -> dict[str, Any]:
@@ -159,6 +159,8 @@ async def settle_by_hand(
     plugin: str,
     result: dict[str, Any] | None,
     derived: list[NewEvent],
+    *,
+    reference: str | None = None,
 ) -> list[NewEvent]:
     """An operator confirmed what the backend did: succeeded, with its derived events, atomically.
 
@@ -167,6 +169,7 @@ async def settle_by_hand(
     values = {
         "state": DeliveryState.SUCCEEDED,
         "result": result,
+        "reference": bounded_reference(reference),
         "emitted": [item.id for item in derived],
         "next_attempt_at": None,
         "finished_at": utcnow(),

@@ -26,7 +26,7 @@ async def purge_payloads(store: Store, older_than: datetime) -> int:
     statement = (
         update(events)
         .where(events.c.received_at < older_than, events.c.purged_at.is_(None), ~unsettled)
-        .values(envelope=None, purged_at=utcnow())
+        .values(envelope=None, afm=None, purged_at=utcnow())
     )
     return await store.transact(lambda connection: connection.execute(statement).rowcount or 0)
 
@@ -39,7 +39,7 @@ async def purge_event(store: Store, event_id: str) -> bool:
     statement = (
         update(events)
         .where(events.c.id == event_id, events.c.purged_at.is_(None), ~unsettled)
-        .values(envelope=None, purged_at=utcnow())
+        .values(envelope=None, afm=None, purged_at=utcnow())
     )
     done: int = await store.transact(lambda connection: connection.execute(statement).rowcount or 0)
     return bool(done)

@@ -102,7 +102,7 @@ async def event_view(store: Store, event_id: str) -> dict[str, Any] | None:
     }
 
 
-def _status_filter(status: str) -> Any:
+def status_condition(status: str) -> Any:
     mine = deliveries.c.event_id == events.c.id
     active = exists().where(mine, deliveries.c.state.in_(ACTIVE_STATES))
     dead = exists().where(mine, deliveries.c.state == DeliveryState.DEAD)
@@ -129,7 +129,7 @@ async def list_events(
     """Newest first; `next_cursor` continues where this page ended; `scope` narrows (departments)."""
     query = select(events.c.seq, events.c.id, events.c.type, events.c.subject, events.c.received_at)
     if status:
-        query = query.where(_status_filter(status))
+        query = query.where(status_condition(status))
     if type:
         query = query.where(events.c.type == type)
     if subject:

@@ -88,6 +88,7 @@ class GenesisConnector:
             return DeliveryResult(
                 result={**result, "duplicate": bool(answer.Duplicate)},
                 emit=[Emit("payment.recorded", derived)],
+                reference=result["receipt_number"],
             )
         if event.type == "payment.failed":
             return DeliveryResult(result={"posted": False, "reason": data.get("reason")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from gateway.plugin_api import DeliveryResult, Emit, Event, Health, PluginContext
+from gateway.plugin_api import ConfirmField, DeliveryResult, Emit, Event, Health, PluginContext
 from plugins.protocol.irida import IridaDriver
 from plugins.protocol.mapping import (
     Application,
@@ -34,6 +34,12 @@ class RegistryDriver(Protocol):
 
 
 class ProtocolConnector:
+    #: what the clerk reads in the registry when confirming a registration in doubt
+    confirm_fields = (
+        ConfirmField("protocol_number", "Αριθμός πρωτοκόλλου", "Protocol number"),
+        ConfirmField("protocol_date", "Ημερομηνία πρωτοκόλλου", "Protocol date", "date"),
+    )
+
     def __init__(self, context: PluginContext) -> None:
         settings = context.settings
         assert isinstance(settings, ProtocolSettings)
@@ -61,7 +67,9 @@ class ProtocolConnector:
     def _registered(self, event: Event, registration: Registration) -> DeliveryResult:
         outcome = result(str(event.data.get("request_id", "")), registration)
         return DeliveryResult(
-            result=outcome, emit=[Emit("request.registered", registered_data(event, outcome))]
+            result=outcome,
+            emit=[Emit("request.registered", registered_data(event, outcome))],
+            reference=registration.protocol_number,
         )
 
     async def health(self) -> Health:

@@ -26,10 +26,11 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     settings = load_settings(str(EXAMPLE_CONFIG), environ=env)
     text = EXAMPLE_CONFIG.read_text()
     assert "\n[gateway.server]\n" in text
-    for section in (settings.gateway, settings.auth, settings.gateway.server):
+    for section in (settings.gateway, settings.auth, settings.gateway.server, settings.console):
         for key in type(section).model_fields:
-            if key != "server":
-                assert f"\n{key} =" in text, f"gateway.example.toml does not document {key}"
+            if key != "server":  # a key that is best left unset is shown commented out
+                documented = f"\n{key} =" in text or f"\n# {key} =" in text
+                assert documented, f"gateway.example.toml does not document {key}"
     for name, plugin in settings.plugins.items():
         for key in type(plugin).model_fields:
             if key not in ("retry", "breaker"):
@@ -39,6 +40,29 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
             assert f"{key} =" in text
         for key in type(plugin.breaker).model_fields:
             assert f"{key} =" in text
+
+
+def test_console_settings_with_wrong_values_are_named(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path,
+        '[console]\nenabled = "yes please"\nsession_secret = "short"\nidle_minutes = 0\n'
+        "hold_minutes = -1\nfailed_logins = 0\ncolour = 1\n",
+    )
+    text = "\n".join(problems)
+    for key in ("enabled", "session_secret", "idle_minutes", "hold_minutes", "failed_logins"):
+        assert f"console.{key}" in text, text
+    assert "console.colour" in text and "unknown" in text.lower()
+
+
+def test_a_console_nobody_can_sign_in_to_is_warned_of() -> None:
+    from gateway.config import config_warnings
+
+    settings = build_settings("sqlite+aiosqlite://", {}, [])
+    on = settings.model_copy(
+        update={"console": settings.console.model_copy(update={"enabled": True})}
+    )
+    assert any(w.path == "console.enabled" for w in config_warnings(on))
+    assert not any(w.path == "console.enabled" for w in config_warnings(settings))
 
 
 def test_env_expansion_and_missing_variable_named() -> None:

@@ -23,6 +23,7 @@ EXPORTED = {
     "AnswerTooLarge",
     "Cache",
     "ConfigurationError",
+    "ConfirmField",
     "ConnectionFailed",
     "Connector",
     "DeliveryResult",

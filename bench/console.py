@@ -215,6 +215,7 @@ async def measure(workdir: Path, database: Path, probe: dict[str, str], requests
         "events by ΑΦΜ": f"/console/events?afm={probe['afm']}",
         "events by type+status": "/console/events?type=payment.completed&status=dead",
         "events, status none has": "/console/events?status=pending",
+        "events, delivered": "/console/events?status=delivered",
         "events by department": "/console/events?department=revenue",
         "events by plugin+dates": "/console/events?plugin=protocol&from=2026-01-01&until=2030-01-01",
         "events, page 40": "/console/events?page=40",

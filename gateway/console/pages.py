@@ -136,6 +136,7 @@ def _criteria(request: web.Request) -> tuple[search.Criteria, dict[str, str], li
     ):
         scope = departments.clause([query["department"]])
     page = request.query.get("page", "1")
+    query["sort"] = query["sort"] if query["sort"] in SORTS else ""
     chosen = search.Criteria(
         request_id=query["request_id"],
         subject=query["subject"],
@@ -146,13 +147,14 @@ def _criteria(request: web.Request) -> tuple[search.Criteria, dict[str, str], li
         plugin=query["plugin"],
         since=moments["from"],
         until=moments["until"],
-        oldest_first=query["sort"] == "oldest",
+        sort=query["sort"] or "newest",
         page=int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 5 else 1,
         scope=scope,
     )
     return chosen, query, errors
 
 
+SORTS = ("newest", "oldest", "type")
 SEARCH_FIELDS = (
     "request_id",
     "subject",
@@ -285,11 +287,26 @@ async def audit_page(request: web.Request) -> web.Response:
     if not actor(request).may("operator"):
         raise Refused(403, "forbidden")
     store = request.app[appkeys.STORE]
-    chosen = {key: request.query.get(key, "").strip()[:64] for key in ("actor", "action")}
+    fields = ("actor", "action", "from", "until")
+    chosen = {key: request.query.get(key, "").strip()[:64] for key in fields}
+    t = words(request)
+    errors, moments = [], {}
+    for key in ("from", "until"):
+        try:
+            moments[key] = _day(chosen[key], end=key == "until") if chosen[key] else None
+        except ValueError:
+            errors.append({"field": key, "message": f"{t[key]}: {t.bad_date}"})
     checked, broken, why = await audit.verify(store)
-    entries = await audit.entries(
-        store, actor=chosen["actor"] or None, action=chosen["action"] or None, limit=100
-    )
+    entries = []
+    if not errors:
+        entries = await audit.entries(
+            store,
+            actor=chosen["actor"] or None,
+            action=chosen["action"] or None,
+            since=moments["from"],
+            until=moments["until"],
+            limit=100,
+        )
     for entry in entries:
         entry["at"] = as_moment(entry["at"])
     return render(
@@ -298,6 +315,7 @@ async def audit_page(request: web.Request) -> web.Response:
         page="audit",
         title=words(request).audit,
         chosen=chosen,
+        errors=errors,
         entries=entries,
         checked=checked,
         broken=broken,

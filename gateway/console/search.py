@@ -32,7 +32,8 @@ class Criteria:
     plugin: str = ""
     since: datetime | None = None
     until: datetime | None = None
-    oldest_first: bool = False
+    #: "newest" (the default), "oldest", or "type" (then newest within a type)
+    sort: str = "newest"
     page: int = 1
     #: departments, as an SQL condition (DepartmentMap.clause); None: every department
     scope: Any = None
@@ -78,14 +79,16 @@ def _where(chosen: Criteria) -> list[Any]:
 
 async def search(store: Store, chosen: Criteria) -> tuple[list[dict[str, Any]], bool]:
     """One page of events and whether there is another after it."""
-    order = events.c.seq.asc() if chosen.oldest_first else events.c.seq.desc()
+    order = [events.c.seq.asc() if chosen.sort == "oldest" else events.c.seq.desc()]
+    if chosen.sort == "type":  # the index on (type, seq) serves this order
+        order.insert(0, events.c.type.asc())
     query = select(
         events.c.id, events.c.type, events.c.subject, events.c.received_at, events.c.envelope
     )
     conditions = _where(chosen)
     if conditions:
         query = query.where(and_(*conditions))
-    query = query.order_by(order).offset((chosen.page - 1) * PAGE).limit(PAGE + 1)
+    query = query.order_by(*order).offset((chosen.page - 1) * PAGE).limit(PAGE + 1)
     async with store.read() as connection:
         rows = (await connection.execute(query)).all()
         page = rows[:PAGE]
@@ -108,6 +111,7 @@ async def search(store: Store, chosen: Criteria) -> tuple[list[dict[str, Any]], 
                 "type": row.type,
                 "subject": row.subject,
                 "request_type": data.get("request_type") if isinstance(data, dict) else None,
+                "amount": data.get("amount") if isinstance(data, dict) else None,
                 "received_at": row.received_at,
                 "status": overall_status(list(mine.values())),
                 "deliveries": mine,

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, select
+from sqlalchemy import and_, func, literal_column, select
 
 from gateway.states import ACTIVE_STATES, DeliveryState, EventStatus, overall_status
 from gateway.store.db import Store
@@ -102,15 +102,28 @@ async def event_view(store: Store, event_id: str) -> dict[str, Any] | None:
     }
 
 
+def _events_with(*states: str) -> Any:
+    """Ids of events with a delivery in one of `states`: a set built once, not a probe per event."""
+    if states == (DeliveryState.DEAD,):
+        # a literal, so SQLite and PostgreSQL use the partial index ix_deliveries_dead
+        return select(deliveries.c.event_id).where(deliveries.c.state == literal_column("'dead'"))
+    return select(deliveries.c.event_id).where(deliveries.c.state.in_(states))
+
+
 def status_condition(status: str) -> Any:
-    mine = deliveries.c.event_id == events.c.id
-    active = exists().where(mine, deliveries.c.state.in_(ACTIVE_STATES))
-    dead = exists().where(mine, deliveries.c.state == DeliveryState.DEAD)
+    """The events whose overall status is `status`, as a condition over `events`.
+
+    Each delivery state is a set of event ids the database builds once; a
+    rare status (nothing pending) would otherwise cost a sub-query per event
+    of a long history (measured: 200 ms on 100,000 events, now a few ms).
+    """
+    active = events.c.id.in_(_events_with(*ACTIVE_STATES))
+    dead = events.c.id.in_(_events_with(DeliveryState.DEAD))
     if status == EventStatus.PENDING:
         return active
     if status == EventStatus.DEAD:
         return dead  # every event with a dead delivery, whatever the others are doing
-    dismissed = exists().where(mine, deliveries.c.state == DeliveryState.DISMISSED)
+    dismissed = events.c.id.in_(_events_with(DeliveryState.DISMISSED))
     if status == EventStatus.CLOSED:
         return and_(~active, ~dead, dismissed)
     return and_(~active, ~dead, ~dismissed)

@@ -11,9 +11,9 @@ from tests.gateway.console.conftest import ARTIFACTS, application, payment
 from tests.gateway.console.test_browser import settled, signed_in
 from tests.support.console import IRIDA_SEND, STAFF, World
 
-PAGES_FOR_ALL = ["/", "/events", "/events?type=request.submitted&sort=oldest", "/dead-letters",
+PAGES_FOR_ALL = ["/", "/events", "/events?type=request.submitted&sort=oldest", "/events?sort=type", "/dead-letters",
                  "/in-doubt", "/backends", "/events/no-such-event"]  # fmt: skip
-PAGES_FOR_OPERATORS = ["/audit", "/dead-letters/bulk?plugin=webhook"]
+PAGES_FOR_OPERATORS = ["/audit", "/audit?until=soon", "/dead-letters/bulk?plugin=webhook"]
 
 
 async def seeded(world: World) -> list[str]:

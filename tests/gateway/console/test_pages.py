@@ -197,3 +197,32 @@ async def test_the_language_switch_and_pages_that_do_not_exist(client: httpx.Asy
     assert missing.status_code == 404 and "Not found." in missing.text
     wrong_method = await client.delete("/console/events")
     assert wrong_method.status_code in (403, 405)
+
+
+async def test_events_sort_by_type_and_show_amounts_the_greek_way(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    event = payment("sort")
+    await settled(world, event)
+    await settled(world, application(2, "sort"))
+    await as_staff(client, "vera")
+    page = await client.get("/console/events?sort=type")
+    types = re.findall(r"<td>((?:payment|request)\.[a-z_.]+)", page.text)
+    assert len(types) >= 4 and types == sorted(types)
+    amount = event["data"]["amount"]
+    whole, _, cents = f"{float(amount):.2f}".partition(".")
+    assert f"{whole},{cents}\u00a0€" in page.text
+    junk = await client.get("/console/events?sort=<b>")
+    assert junk.status_code == 200 and "<b>" not in junk.text and "sort_" not in junk.text
+
+
+async def test_the_audit_page_filters_by_day_and_names_a_wrong_date(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    await as_staff(client, "anna")
+    today = await client.get("/console/audit?from=2020-01-01&actor=anna")
+    assert today.status_code == 200 and "console_login" in today.text
+    future = await client.get("/console/audit?from=2999-01-01")
+    assert "console_login" not in future.text
+    wrong = await client.get("/console/audit?until=soon")
+    assert 'href="#until"' in wrong.text

@@ -114,17 +114,26 @@ def _day(raw: str, end: bool) -> datetime | None:
     raise ValueError(raw)
 
 
+def _date_range(
+    request: web.Request, chosen: dict[str, str]
+) -> tuple[dict[str, datetime | None], list[dict[str, str]]]:
+    """The `from` and `until` days of a form as UTC moments, and an error for each wrong one."""
+    t = words(request)
+    moments: dict[str, datetime | None] = {"from": None, "until": None}
+    errors = []
+    for key in ("from", "until"):
+        if chosen[key]:
+            try:
+                moments[key] = _day(chosen[key], end=key == "until")
+            except ValueError:
+                errors.append({"field": key, "message": f"{t[key]}: {t.bad_date}"})
+    return moments, errors
+
+
 def _criteria(request: web.Request) -> tuple[search.Criteria, dict[str, str], list[dict[str, str]]]:
     query = {key: request.query.get(key, "").strip()[:128] for key in SEARCH_FIELDS}
     t = words(request)
-    errors: list[dict[str, str]] = []
-    moments: dict[str, datetime | None] = {"from": None, "until": None}
-    for key in ("from", "until"):
-        if query[key]:
-            try:
-                moments[key] = _day(query[key], end=key == "until")
-            except ValueError:
-                errors.append({"field": key, "message": f"{t[key]}: {t.bad_date}"})
+    moments, errors = _date_range(request, query)
     afm = normalize_afm(query["afm"]) if query["afm"] else ""
     if afm and not (len(afm) == 9 and afm.isascii() and afm.isdigit()):
         errors.append({"field": "afm", "message": f"{t.afm}: {t.bad_afm}"})
@@ -289,13 +298,7 @@ async def audit_page(request: web.Request) -> web.Response:
     store = request.app[appkeys.STORE]
     fields = ("actor", "action", "from", "until")
     chosen = {key: request.query.get(key, "").strip()[:64] for key in fields}
-    t = words(request)
-    errors, moments = [], {}
-    for key in ("from", "until"):
-        try:
-            moments[key] = _day(chosen[key], end=key == "until") if chosen[key] else None
-        except ValueError:
-            errors.append({"field": key, "message": f"{t[key]}: {t.bad_date}"})
+    moments, errors = _date_range(request, chosen)
     checked, broken, why = await audit.verify(store)
     entries = []
     if not errors:

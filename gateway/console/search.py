@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from gateway.states import overall_status
 from gateway.store import Store
 from gateway.store.models import deliveries, events
-from gateway.store.views import status_condition
+from gateway.store.views import delivery_states, status_condition
 
 PAGE = 25
 
@@ -92,15 +92,7 @@ async def search(store: Store, chosen: Criteria) -> tuple[list[dict[str, Any]], 
     async with store.read() as connection:
         rows = (await connection.execute(query)).all()
         page = rows[:PAGE]
-        states: dict[str, dict[str, str]] = {}
-        if page:
-            found = await connection.execute(
-                select(deliveries.c.event_id, deliveries.c.plugin, deliveries.c.state)
-                .where(deliveries.c.event_id.in_([row.id for row in page]))
-                .order_by(deliveries.c.id)
-            )
-            for found_row in found:
-                states.setdefault(found_row.event_id, {})[found_row.plugin] = found_row.state
+        states = await delivery_states(connection, [row.id for row in page])
     items = []
     for row in page:
         data = (row.envelope or {}).get("data") or {}

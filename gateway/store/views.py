@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.states import ACTIVE_STATES, DeliveryState, EventStatus, overall_status
 from gateway.store.db import Store
@@ -129,6 +130,22 @@ def status_condition(status: str) -> Any:
     return and_(~active, ~dead, ~dismissed)
 
 
+async def delivery_states(
+    connection: AsyncConnection, event_ids: list[str]
+) -> dict[str, dict[str, str]]:
+    """Each listed event's deliveries as plugin → state, in the order they were made."""
+    states: dict[str, dict[str, str]] = {}
+    if event_ids:
+        found = await connection.execute(
+            select(deliveries.c.event_id, deliveries.c.plugin, deliveries.c.state)
+            .where(deliveries.c.event_id.in_(event_ids))
+            .order_by(deliveries.c.id)
+        )
+        for row in found:
+            states.setdefault(row.event_id, {})[row.plugin] = row.state
+    return states
+
+
 async def list_events(
     store: Store,
     *,
@@ -155,23 +172,15 @@ async def list_events(
     async with store.read() as connection:
         rows = (await connection.execute(query)).all()
         page = rows[:limit]
-        states: dict[str, list[Any]] = {}
-        if page:
-            found = await connection.execute(
-                select(deliveries.c.event_id, deliveries.c.plugin, deliveries.c.state)
-                .where(deliveries.c.event_id.in_([row.id for row in page]))
-                .order_by(deliveries.c.id)
-            )
-            for row in found:
-                states.setdefault(row.event_id, []).append(row)
+        states = await delivery_states(connection, [row.id for row in page])
     items = [
         {
             "id": row.id,
             "type": row.type,
             "subject": row.subject,
             "received_at": _iso(row.received_at),
-            "status": overall_status([d.state for d in states.get(row.id, [])]),
-            "deliveries": {d.plugin: d.state for d in states.get(row.id, [])},
+            "status": overall_status(list(states.get(row.id, {}).values())),
+            "deliveries": states.get(row.id, {}),
         }
         for row in page
     ]

@@ -22,6 +22,7 @@ from gateway.http_input import ascii_int
 from gateway.problems import ProblemError
 from gateway.states import DeliveryState
 from gateway.store import pauses, repair, views
+from gateway.store.models import utcnow
 
 READY_TIMEOUT = 5.0
 
@@ -285,6 +286,8 @@ async def metrics(request: web.Request) -> web.Response:
     try:
         connectors = app[appkeys.CONNECTORS]
         registry.set_queue_depth(await views.queue_depth(app[appkeys.STORE]), list(connectors))
+        queues = await views.queue_health(app[appkeys.STORE])
+        registry.set_queue_health(queues, list(connectors), utcnow())
     except Exception:
         pass  # metrics must answer even when the database does not
     for name, lane in app[appkeys.DISPATCHER].lanes.items():

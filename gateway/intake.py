@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -121,6 +122,15 @@ def unstorable(event: dict[str, Any], body: bytes) -> list[SchemaViolation]:
 
 
 async def post_event(request: web.Request) -> web.Response:
+    """Intake, timed whole for `gateway_intake_request_duration_seconds`."""
+    started = time.perf_counter()
+    try:
+        return await _post_event(request)
+    finally:
+        request.app[appkeys.METRICS].intake_seconds.observe(time.perf_counter() - started)
+
+
+async def _post_event(request: web.Request) -> web.Response:
     app = request.app
     settings = app[appkeys.SETTINGS]
     metrics = app[appkeys.METRICS]
@@ -166,7 +176,7 @@ async def post_event(request: web.Request) -> web.Response:
                 errors=[{"path": "$.type", "message": "derived event types are not accepted"}],
             )
     except ProblemError as exc:
-        metrics.events_rejected.labels(str(exc.response.status)).inc()
+        metrics.rejected(exc.response.status, exc.slug)
         raise
 
     now = utcnow()
@@ -177,7 +187,7 @@ async def post_event(request: web.Request) -> web.Response:
         )
     except Exception:
         log.exception("could not store event %s", event["id"])
-        metrics.events_rejected.labels("503").inc()
+        metrics.rejected(503, "store-unavailable")
         raise ProblemError(
             503,
             "Service Unavailable",
@@ -186,7 +196,7 @@ async def post_event(request: web.Request) -> web.Response:
             headers={"Retry-After": "5"},
         ) from None
     if answer.status == "conflict":
-        metrics.events_rejected.labels("409").inc()
+        metrics.rejected(409, "id-conflict")
         return problem(
             409,
             "Conflict",

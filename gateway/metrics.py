@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -25,8 +26,38 @@ class Metrics:
         )
         self.events_rejected = Counter(
             "gateway_events_rejected",
-            "Requests to POST /v1/events refused, by HTTP status",
-            ["status"],
+            "Requests to POST /v1/events refused, by HTTP status and reason (the problem type)",
+            ["status", "reason"],
+            registry=self.registry,
+        )
+        self.intake_seconds = Histogram(
+            "gateway_intake_request_duration_seconds",
+            "Time POST /v1/events took, from the request to its answer (the commit included)",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.pending = Gauge(
+            "gateway_pending_deliveries",
+            "Deliveries waiting or running, per plugin",
+            ["plugin"],
+            registry=self.registry,
+        )
+        self.oldest_pending = Gauge(
+            "gateway_oldest_pending_age_seconds",
+            "How long the oldest waiting delivery of the plugin has waited (0 when none waits)",
+            ["plugin"],
+            registry=self.registry,
+        )
+        self.dead_letters = Gauge(
+            "gateway_dead_letters",
+            "Dead deliveries a replay can fix, per plugin (in-doubt ones are counted apart)",
+            ["plugin"],
+            registry=self.registry,
+        )
+        self.in_doubt = Gauge(
+            "gateway_in_doubt_deliveries",
+            "Deliveries whose outcome is unknown, waiting for a person to check the backend",
+            ["plugin"],
             registry=self.registry,
         )
         self.deliveries = Counter(
@@ -84,6 +115,21 @@ class Metrics:
         for plugin in sorted({p for p, _ in counts} | set(plugins)):
             for state in DELIVERY_STATES:
                 self.queue_depth.labels(plugin, state).set(counts.get((plugin, state), 0))
+
+    def rejected(self, status: int, reason: str) -> None:
+        self.events_rejected.labels(str(status), reason).inc()
+
+    def set_queue_health(self, health: dict[str, Any], plugins: list[str], now: datetime) -> None:
+        """Per plugin: pending, the oldest pending's age, dead letters, in doubt (views.QueueHealth)."""
+        for plugin in plugins:
+            found = health.get(plugin)
+            oldest = found.oldest_pending if found is not None else None
+            self.pending.labels(plugin).set(found.pending if found else 0)
+            self.oldest_pending.labels(plugin).set(
+                max(0.0, (now - oldest).total_seconds()) if oldest else 0
+            )
+            self.dead_letters.labels(plugin).set(found.dead if found else 0)
+            self.in_doubt.labels(plugin).set(found.in_doubt if found else 0)
 
     def set_paused(self, plugin: str, paused: bool) -> None:
         self.plugin_paused.labels(plugin).set(1 if paused else 0)

@@ -49,4 +49,5 @@ class ProblemError(Exception):
         **extra: Any,
     ) -> None:
         super().__init__(detail)
+        self.slug = slug
         self.response = problem(status, title, detail, slug, headers=headers, **extra)

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 
-from gateway.console.formats import as_moment
-from gateway.states import ACTIVE_STATES, Outcome
-from gateway.store import Store
+from gateway.states import Outcome
+from gateway.store import Store, views
 from gateway.store.models import attempts, deliveries
 
 #: the chart's series: how attempts ended, the rest counted together
@@ -49,27 +48,12 @@ def _hour_bucket(dialect: str) -> Any:
 async def queues(store: Store, plugins: list[str], now: datetime) -> dict[str, Queue]:
     found = {name: Queue() for name in plugins}
     since = (now - timedelta(hours=23)).replace(minute=0, second=0, microsecond=0)
+    for plugin, health in (await views.queue_health(store)).items():
+        if plugin in found:
+            mine = found[plugin]
+            mine.pending, mine.oldest_pending = health.pending, health.oldest_pending
+            mine.dead, mine.in_doubt = health.dead, health.in_doubt
     async with store.read() as connection:
-        # only active and dead rows are read, each through an index: never the whole table
-        active = await connection.execute(
-            select(deliveries.c.plugin, func.count(), func.min(deliveries.c.created_at))
-            .where(deliveries.c.state.in_(ACTIVE_STATES))
-            .group_by(deliveries.c.plugin)
-        )
-        for plugin, number, oldest in active:
-            if plugin in found:
-                found[plugin].pending = number
-                found[plugin].oldest_pending = as_moment(oldest)
-        unknown = case((deliveries.c.last_error_kind == Outcome.OUTCOME_UNKNOWN, 1), else_=0)
-        dead = await connection.execute(
-            select(deliveries.c.plugin, func.count(), func.sum(unknown))
-            .where(deliveries.c.state == literal_column("'dead'"))
-            .group_by(deliveries.c.plugin)
-        )
-        for plugin, number, in_doubt in dead:
-            if plugin in found:
-                found[plugin].dead = number - (in_doubt or 0)
-                found[plugin].in_doubt = in_doubt or 0
         bucket = _hour_bucket(connection.dialect.name).label("hour")
         hourly = await connection.execute(
             select(deliveries.c.plugin, attempts.c.outcome, bucket, func.count())

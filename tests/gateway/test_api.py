@@ -175,7 +175,7 @@ async def test_metrics_count_what_happened(portal) -> None:  # type: ignore[no-u
     await portal.wait_settled(event["id"])
     text = (await _get(portal, "/metrics", None)).text
     assert 'gateway_events_accepted_total{type="request.submitted"} 1.0' in text
-    assert 'gateway_events_rejected_total{status="422"} 1.0' in text
+    assert 'gateway_events_rejected_total{reason="schema-violation",status="422"} 1.0' in text
     assert 'gateway_delivery_attempts_total{outcome="succeeded",plugin="lookups"} 1.0' in text
     assert 'gateway_deliveries{plugin="lookups",state="succeeded"} 1.0' in text
     assert "gateway_attempt_duration_seconds_bucket" in text

@@ -146,6 +146,10 @@ class GatewaySection(_Strict):
         description="run delivery lanes here; false makes an intake-only process (others deliver)",
     )
     log_level: str = "INFO"
+    log_format: str = Field(
+        "text", description='"text" for a terminal or journald, "json" for a log collector'
+    )
+    access_log: bool = Field(True, description="one line per HTTP request, path masked")
     public_url: str | None = Field(
         None, description="the address the portal reaches us at; status_url is absolute with it"
     )
@@ -153,6 +157,13 @@ class GatewaySection(_Strict):
         15.0, gt=0, le=3600, description="seconds a backend health answer is reused"
     )
     server: ServerLimits = ServerLimits()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in ("text", "json"):
+            raise ValueError('must be "text" or "json"')
+        return value
 
     @field_validator("listen")
     @classmethod

@@ -29,7 +29,7 @@ from gateway.errors import (
     ThrottledError,
 )
 from gateway.events import derive_events
-from gateway.logs import mask
+from gateway.logs import EVENT_ID, PLUGIN, mask
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, DeliveryResult, Event
 from gateway.plugin_kit.backend_calls import begin_attempt
@@ -157,6 +157,8 @@ class PluginLane:
         self._wake.set()
 
     async def _attempt(self, claim: Claim) -> None:
+        EVENT_ID.set(claim.event_id)  # this task's log lines say which event and plugin
+        PLUGIN.set(self.name)
         started = time.perf_counter()
         outcome = Outcome.SUCCEEDED
         calls = begin_attempt()

@@ -17,6 +17,7 @@ from aiohttp import web
 from gateway import appkeys
 from gateway.events import DERIVED_MARK, stored_event
 from gateway.http_input import MAX_JSON_DEPTH, body_deadline, json_too_deep
+from gateway.logs import EVENT_ID
 from gateway.problems import ProblemError, problem
 from gateway.schemas import SchemaViolation
 from gateway.signature import MalformedHeader, SignatureError, verify
@@ -151,6 +152,8 @@ async def _post_event(request: web.Request) -> web.Response:
                 "unsupported-media-type",
             )
         event = _parse(body)
+        if isinstance(event.get("id"), str):
+            EVENT_ID.set(event["id"][:128])  # this request's log lines name the event
         schemas = app[appkeys.SCHEMAS]
         violations = schemas.validate(event) or unstorable(event, body)
         if violations:

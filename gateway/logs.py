@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import IO, Any
 
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
+from pythonjsonlogger.json import JsonFormatter
 
 _SEP = r"(?:\x20|%20|\+)?"
 _AFM = re.compile(
@@ -28,6 +33,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 def mask(text: str) -> str:
     """Keep the last 3 digits of an ΑΦΜ (any accepted form) and the first letter and domain of e-mails."""
     return _EMAIL.sub(r"\1***@\2", _AFM.sub(lambda m: "******" + m.group(2), text))
+
+
+def without_password(url: str) -> str:
+    """A database URL as logged: the password replaced, the rest kept to say where it is."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def escaped(text: str) -> str:
@@ -66,10 +76,62 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+#: what a log line is about, set where the work starts (intake, a delivery attempt)
+EVENT_ID: ContextVar[str | None] = ContextVar("gateway_log_event_id", default=None)
+PLUGIN: ContextVar[str | None] = ContextVar("gateway_log_plugin", default=None)
+#: the current trace's ids as 32 and 16 hex digits, or None; set by the tracing module
+trace_ids: Callable[[], tuple[str, str] | None] = lambda: None  # noqa: E731
+CONTEXT_FIELDS = ("event_id", "plugin", "trace_id", "span_id")
+
+
+class ContextFilter(logging.Filter):
+    """Every record carries the event, the plugin and the trace it was written for."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.event_id = EVENT_ID.get()
+        record.plugin = PLUGIN.get()
+        ids = trace_ids()
+        record.trace_id, record.span_id = ids if ids else (None, None)
+        return True
+
+
+class JsonLines(JsonFormatter):
+    """One JSON object a record: time, level, logger, message, event_id, plugin, trace_id,
+    span_id, and the traceback when there is one; every string masked."""
+
+    def add_fields(
+        self, log_record: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_record, record, message_dict)  # the record's extra fields
+        moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        log_record["time"] = moment.replace("+00:00", "Z")
+        log_record["level"] = record.levelname
+        log_record["logger"] = record.name
+        log_record["message"] = record.getMessage()
+        for key in CONTEXT_FIELDS:
+            log_record[key] = getattr(record, key, None)
+        for key, value in message_dict.items():
+            if key != "message":
+                log_record[key] = value
+
+    def process_log_record(self, log_record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: mask(value) if isinstance(value, str) else value
+            for key, value in log_record.items()
+        }
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "text", stream: IO[str] | None = None
+) -> None:
+    """The root logger: one handler, masking, context; text for a terminal, JSON for a collector."""
+    handler = logging.StreamHandler(stream)
+    if fmt == "json":
+        handler.setFormatter(JsonLines("%(message)s", json_ensure_ascii=False))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
@@ -17,17 +18,19 @@ from gateway.plugins import PluginHost, PluginLoadError
 @config_option
 def serve(config_path: str) -> None:
     """Run the gateway (HTTP API and delivery workers)."""
+    from gateway import __version__
     from gateway.app import create_app
     from gateway.appkeys import LIVE
     from gateway.http_server import listening, raise_fd_limit
-    from gateway.logs import configure_logging
+    from gateway.logs import configure_logging, without_password
     from gateway.reload import reload_config
 
     parts = assembled(config_path)
     settings = parts.settings
-    configure_logging(settings.gateway.log_level)
+    configure_logging(settings.gateway.log_level, settings.gateway.log_format)
+    log = logging.getLogger("gateway.service")
     for warning in config_warnings(settings):
-        click.echo(f"warning: {warning}", err=True)
+        log.warning("warning: %s", warning)
 
     async def until_signalled() -> None:
         stop = asyncio.Event()
@@ -39,15 +42,23 @@ def serve(config_path: str) -> None:
         loop.add_signal_handler(
             signal.SIGHUP, lambda: reload_config(config_path, app[LIVE], settings)
         )
-        async with listening(app, settings.gateway.host, settings.gateway.port, limits) as runner:
+        quiet = {} if settings.gateway.access_log else {"access_log": None}
+        host, port = settings.gateway.host, settings.gateway.port
+        async with listening(app, host, port, limits, **quiet) as runner:
             where = ", ".join(f"{h}:{p}" for h, p, *_ in runner.addresses)
-            click.echo(
-                f"listening on {where}; at most {runner.admission.max_total} connections "
-                f"({limits.max_connections_per_client} per address); SIGTERM stops, "
-                "SIGHUP reloads [auth] and log_level",
-                err=True,
+            log.info(
+                "gateway %s started: listening on %s; database %s; plugins %s; at most %d "
+                "connections (%d per address); SIGTERM stops, SIGHUP reloads [auth] and log_level",
+                __version__,
+                where,
+                without_password(settings.gateway.database_url),
+                ", ".join(settings.enabled_plugins()) or "none",
+                runner.admission.max_total,
+                limits.max_connections_per_client,
             )
             await stop.wait()
+            log.info("gateway %s stopping: SIGTERM or SIGINT; in-flight work finishes", __version__)
+        log.info("gateway %s stopped", __version__)
 
     raise_fd_limit()
     try:

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import api, api_audit, api_repair, appkeys, intake
+from gateway import api, api_audit, api_repair, appkeys, intake, tracing
 from gateway.assembly import Assembly, assemble
 from gateway.config import Settings
 from gateway.departments import DepartmentMap
@@ -131,6 +131,7 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
             notify=dispatcher.notify,
             poll_interval=settings.gateway.poll_interval,
             worker=worker,
+            traced=settings.telemetry.enabled,
         )
     app[appkeys.DISPATCHER] = dispatcher
     dispatcher.start()
@@ -234,6 +235,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router
     app[appkeys.METRICS] = Metrics()
+    tracing.install(parts.settings.telemetry)
     app.cleanup_ctx.extend(
         [_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx, _reconciliation_ctx]
     )

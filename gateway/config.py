@@ -30,6 +30,7 @@ from gateway.config_sections import (
     RetryPolicy,
     Route,
     ServerLimits,
+    TelemetrySection,
     _UnknownPluginSettings,
 )
 from gateway.config_words import did_you_mean
@@ -63,6 +64,7 @@ class Settings(_Strict):
     auth: AuthSection = AuthSection()
     reconciliation: ReconciliationSection = ReconciliationSection()
     console: ConsoleSection = ConsoleSection()
+    telemetry: TelemetrySection = TelemetrySection()
     plugins: dict[str, PluginSettings] = {}
     routes: list[Route] = []
     departments: dict[str, DepartmentSection] = {}
@@ -109,6 +111,7 @@ CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "auth": AuthSection,
     "reconciliation": ReconciliationSection,
     "console": ConsoleSection,
+    "telemetry": TelemetrySection,
 }
 TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators")
 LOGIN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -257,7 +260,7 @@ def parse_settings(
     for key in expanded:
         if key not in TOP_LEVEL:
             problems.append(ConfigProblem(key, "unknown section" + did_you_mean(key, TOP_LEVEL)))
-    gateway, auth, reconciliation, console = (
+    gateway, auth, reconciliation, console, telemetry = (
         _section(expanded, key, problems, context) for key in CORE_SECTIONS
     )
     raw_plugins = expanded.get("plugins", {})
@@ -272,6 +275,7 @@ def parse_settings(
         auth=auth,
         reconciliation=reconciliation,
         console=console,
+        telemetry=telemetry,
         plugins=plugins,
         routes=routes,
         departments=departments,

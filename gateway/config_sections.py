@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -256,6 +257,26 @@ class ReconciliationSection(_Strict):
     @property
     def time(self) -> dt.time:
         return dt.time.fromisoformat(self.at)
+
+
+class TelemetrySection(_Strict):
+    """`[telemetry]`: OpenTelemetry traces from the portal's request to every backend call."""
+
+    enabled: bool = False
+    exporter: str = Field("none", description='"none" (propagate only) | "console" | "otlp"')
+    otlp_endpoint: str = Field(
+        "http://127.0.0.1:4318/v1/traces", description="OTLP over HTTP (the `otlp` extra)"
+    )
+    service_name: str = Field("municipal-gateway", min_length=1, max_length=100)
+
+    @field_validator("exporter")
+    @classmethod
+    def _known_exporter(cls, value: str) -> str:
+        if value not in ("none", "console", "otlp"):
+            raise ValueError('must be "none", "console" or "otlp"')
+        if value == "otlp" and importlib.util.find_spec("opentelemetry.exporter") is None:
+            raise ValueError('"otlp" needs the otlp extra: pip install "municipal-gateway[otlp]"')
+        return value
 
 
 class ConsoleSection(_Strict):

@@ -46,6 +46,7 @@ from gateway.store.leases import (
     settle_success,
 )
 from gateway.store.models import utcnow
+from gateway.tracing import attempt_span, current_traceparent
 
 log = logging.getLogger("gateway.dispatcher")
 
@@ -72,8 +73,10 @@ class PluginLane:
         notify: Callable[[Iterable[str]], None],
         poll_interval: float,
         worker: str,
+        traced: bool = False,
     ) -> None:
         self.name = name
+        self._traced = traced
         self.settings = settings
         self.connector = connector
         self.breaker = CircuitBreaker(settings.breaker)
@@ -159,6 +162,14 @@ class PluginLane:
     async def _attempt(self, claim: Claim) -> None:
         EVENT_ID.set(claim.event_id)  # this task's log lines say which event and plugin
         PLUGIN.set(self.name)
+        if not self._traced:
+            await self._deliver(claim)
+            return
+        with attempt_span(claim.traceparent, self.name, claim.event_id, claim.attempt) as span:
+            span.set_attribute("gateway.outcome", await self._deliver(claim))
+
+    async def _deliver(self, claim: Claim) -> Outcome:
+        """One attempt, settled in the store whatever happens; how it ended."""
         started = time.perf_counter()
         outcome = Outcome.SUCCEEDED
         calls = begin_attempt()
@@ -175,7 +186,14 @@ class PluginLane:
                     f"plugin {self.name!r} returned {type(answer).__name__}, not DeliveryResult"
                 )
             derived = derive_events(
-                event, self.name, answer.emit, self._schemas, self._route, utcnow()
+                event,
+                self.name,
+                answer.emit,
+                self._schemas,
+                self._route,
+                utcnow(),
+                # what it derives continues this attempt's trace (or the event's, untraced)
+                current_traceparent() if self._traced else claim.traceparent,
             )
             created = await settle_success(
                 self._store,
@@ -241,6 +259,7 @@ class PluginLane:
             self._metrics.deliveries.labels(self.name, outcome).inc()
             self._metrics.attempt_seconds.labels(self.name).observe(time.perf_counter() - started)
             self._metrics.set_breaker(self.name, self.breaker.state)
+        return outcome
 
     async def _fail(
         self,

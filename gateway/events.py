@@ -31,6 +31,7 @@ def stored_event(
     *,
     cause_id: str | None = None,
     envelope_json: str | None = None,
+    traceparent: str | None = None,
 ) -> NewEvent:
     """An event as the store takes it: its columns read from the envelope, its hash computed."""
     return NewEvent(
@@ -44,6 +45,7 @@ def stored_event(
         received_at=received_at,
         cause_id=cause_id,
         envelope_json=envelope_json,
+        traceparent=traceparent,
     )
 
 
@@ -62,6 +64,7 @@ def derive_events(
     schemas: EventSchemas,
     route: Callable[[str, Mapping[str, Any]], list[str]],
     now: datetime,
+    traceparent: str | None = None,
 ) -> list[NewEvent]:
     """Envelope, validate and route what a plugin emitted; an invalid one is the plugin's fault."""
     built = []
@@ -84,6 +87,12 @@ def derive_events(
                 f"plugin {plugin!r} emitted an invalid {emit.type} event: {detail}"
             )
         built.append(
-            stored_event(envelope, route(emit.type, envelope["data"]), now, cause_id=cause.id)
+            stored_event(
+                envelope,
+                route(emit.type, envelope["data"]),
+                now,
+                cause_id=cause.id,
+                traceparent=traceparent,
+            )
         )
     return built

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway import appkeys
+from gateway import appkeys, tracing
 from gateway.events import DERIVED_MARK, stored_event
 from gateway.http_input import MAX_JSON_DEPTH, body_deadline, json_too_deep
 from gateway.logs import EVENT_ID
@@ -181,12 +181,33 @@ async def _post_event(request: web.Request) -> web.Response:
     except ProblemError as exc:
         metrics.rejected(exc.response.status, exc.slug)
         raise
+    parent = tracing.incoming(request.headers, event)
+    if not settings.telemetry.enabled:
+        return await _store(request, event, body, parent)
+    with tracing.intake_span(parent, event["id"], event["type"]):
+        # stored, so every attempt (in any process, after a restart) continues this span
+        return await _store(request, event, body, tracing.current_traceparent())
 
+
+async def _store(
+    request: web.Request, event: dict[str, Any], body: bytes, traceparent: str | None
+) -> web.Response:
+    app = request.app
+    settings = app[appkeys.SETTINGS]
+    metrics = app[appkeys.METRICS]
     now = utcnow()
     plugins = app[appkeys.ROUTER].plugins_for(event["type"], event["data"])
     try:
         (answer,) = await app[appkeys.STORE].accept(
-            [stored_event(event, plugins, now, envelope_json=body.decode("utf-8"))]
+            [
+                stored_event(
+                    event,
+                    plugins,
+                    now,
+                    envelope_json=body.decode("utf-8"),
+                    traceparent=traceparent,
+                )
+            ]
         )
     except Exception:
         log.exception("could not store event %s", event["id"])

@@ -19,6 +19,8 @@ changes only on purpose. What is here:
 - backend calls: `backend_client` (httpx with an answer cap, `AnswerTooLarge`,
   redirects off, `is_redirect`), `mark_backend_call` (any other protocol),
   `retry_after_seconds` (a `Retry-After` read safely);
+- tracing: `backend_span` (a client span around a call that is not HTTP, e.g.
+  SMTP; HTTP calls through `backend_client` get theirs), `current_traceparent`;
 - helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
   `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
   `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
@@ -63,6 +65,7 @@ from gateway.plugin_kit.retry_after import retry_after_seconds
 from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
 from gateway.plugin_kit.soap import SoapService, last_status
 from gateway.plugin_kit.storage import Cache, SendRecords
+from gateway.plugin_kit.tracing import backend_span, current_traceparent
 from gateway.signature import signed_headers
 
 __all__ = [
@@ -99,6 +102,8 @@ __all__ = [
     "TransientError",
     "afm_problem",
     "backend_client",
+    "backend_span",
+    "current_traceparent",
     "first_bytes",
     "hookimpl",
     "http_failures_as",

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from gateway.plugin_kit.backend_calls import mark_backend_call
+from gateway.plugin_kit.tracing import backend_span, inject
 
 DEFAULT_MAX_ANSWER_BYTES = 1_048_576
 
@@ -57,7 +58,16 @@ class BoundedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         mark_backend_call()
-        response = await self._inner.handle_async_request(request)
+        # the path may hold an identifier (an ΑΦΜ, a reference): the span names only the server
+        attributes: dict[str, str | int] = {
+            "http.request.method": request.method,
+            "server.address": request.url.host,
+            "server.port": request.url.port or (443 if request.url.scheme == "https" else 80),
+        }
+        with backend_span(f"{request.method} {request.url.host}", **attributes) as span:
+            inject(request.headers)
+            response = await self._inner.handle_async_request(request)
+            span.set_attribute("http.response.status_code", response.status_code)
         # counted as it streams (a declared length can lie); a caller that reads only the
         # start of an answer (first_bytes) never reaches the cap
         assert isinstance(response.stream, httpx.AsyncByteStream)

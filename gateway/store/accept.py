@@ -34,6 +34,8 @@ class NewEvent:
     cause_id: str | None = None
     #: the envelope as JSON text when the caller already has it (intake: the body it read)
     envelope_json: str | None = None
+    #: the W3C trace context its deliveries continue
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ _EVENT_COLUMNS = (
     "envelope",
     "cause_id",
     "afm",
+    "traceparent",
 )
 _DELIVERY_COLUMNS = (
     "event_id",
@@ -151,6 +154,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
                         item.envelope_json or orjson.dumps(item.envelope).decode(),
                         item.cause_id,
                         citizen_afm(item.envelope),
+                        item.traceparent,
                     )
                 )
                 delivery_rows.extend(

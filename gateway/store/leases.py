@@ -42,6 +42,7 @@ class Claim:
     lease_token: str
     created_at: datetime
     envelope: dict[str, Any] | None
+    traceparent: str | None = None
 
 
 def _due(plugin: str, now: datetime) -> Any:
@@ -115,6 +116,7 @@ async def claim_due(
                     deliveries.c.failures,
                     deliveries.c.created_at,
                     events.c.envelope,
+                    events.c.traceparent,
                 )
                 .join(events, events.c.id == deliveries.c.event_id)
                 .where(deliveries.c.id.in_(ids))
@@ -147,6 +149,7 @@ async def claim_due(
             token,
             row.created_at,
             row.envelope,
+            row.traceparent,
         )
         for row in rows
     ]

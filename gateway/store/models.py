@@ -85,6 +85,8 @@ class EventRow(Base):
     #: the citizen's ΑΦΜ, so the console finds an event by it without reading every payload;
     #: personal data, purged with the payload
     afm: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: the W3C trace context its deliveries continue (intake's span, or the attempt that derived it)
+    traceparent: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_events_type_seq", "type", "seq"),)
 

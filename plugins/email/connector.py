@@ -35,6 +35,7 @@ from gateway.plugin_api import (
     PluginContext,
     SendLog,
     TransientError,
+    backend_span,
     mark_backend_call,
     mask,
 )
@@ -110,6 +111,12 @@ class EmailConnector:
         self, smtp: aiosmtplib.SMTP, event_id: str, message: Outgoing, email: Any
     ) -> str | None:
         """Send one; None when sent, the server's words when it refused for good."""
+        with backend_span("smtp send", **{"server.address": self.settings.host}):
+            return await self._send_traced(smtp, event_id, message, email)
+
+    async def _send_traced(
+        self, smtp: aiosmtplib.SMTP, event_id: str, message: Outgoing, email: Any
+    ) -> str | None:
         key = recipient_key(event_id, message.to_address)
         try:
             await smtp.mail(self.settings.from_address)

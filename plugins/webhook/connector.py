@@ -15,6 +15,7 @@ from gateway.plugin_api import (
     ThrottledError,
     TransientError,
     backend_client,
+    current_traceparent,
     first_bytes,
     http_failures_as,
     is_redirect,
@@ -42,9 +43,13 @@ def envelope_of(event: Event) -> dict[str, Any]:
         envelope["subject"] = event.subject
     if event.time:
         envelope["time"] = event.time
-    # dataschema and extension attributes (traceparent, partitionkey, ...) travel on unchanged
+    # dataschema and extension attributes (partitionkey, ...) travel on unchanged; the trace
+    # context is this delivery's own, so the receiver's work joins the same trace
     for name, value in event.extensions.items():
         envelope.setdefault(name, value)
+    traceparent = current_traceparent()
+    if traceparent:
+        envelope["traceparent"] = traceparent
     return envelope
 
 

@@ -26,7 +26,13 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     settings = load_settings(str(EXAMPLE_CONFIG), environ=env)
     text = EXAMPLE_CONFIG.read_text()
     assert "\n[gateway.server]\n" in text
-    for section in (settings.gateway, settings.auth, settings.gateway.server, settings.console):
+    for section in (
+        settings.gateway,
+        settings.auth,
+        settings.gateway.server,
+        settings.console,
+        settings.telemetry,
+    ):
         for key in type(section).model_fields:
             if key != "server":  # a key that is best left unset is shown commented out
                 documented = f"\n{key} =" in text or f"\n# {key} =" in text
@@ -189,3 +195,18 @@ def test_reconciliation_section(tmp_path: Path) -> None:
     settings = load_settings(str(good), environ={})
     assert settings.reconciliation.at == "06:05"
     assert settings.reconciliation.report_dir == str(tmp_path / "out")  # beside the config file
+
+
+def test_telemetry_settings_with_wrong_values_are_named(tmp_path: Path) -> None:
+    import importlib.util
+
+    problems = "\n".join(
+        _problems(
+            tmp_path, '[telemetry]\nenabled = "maybe"\nexporter = "jaeger"\nservice_name = ""\n'
+        )
+    )
+    for key in ("enabled", "exporter", "service_name"):
+        assert f"telemetry.{key}" in problems, problems
+    if importlib.util.find_spec("opentelemetry.exporter") is None:
+        otlp = "\n".join(_problems(tmp_path, '[telemetry]\nenabled = true\nexporter = "otlp"\n'))
+        assert "otlp extra" in otlp, otlp

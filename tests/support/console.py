@@ -70,9 +70,14 @@ def staff_config(workdir: Path, **console: Any) -> tuple[dict[str, Any], dict[st
 
 @contextlib.asynccontextmanager
 async def console_world(
-    workdir: Path, database_url: str | None = None, **console: Any
+    workdir: Path,
+    database_url: str | None = None,
+    sections: dict[str, Any] | None = None,
+    **console: Any,
 ) -> AsyncIterator[World]:
+    """The demo's gateway and mocks with staff; `sections` adds or replaces top-level tables."""
     raw, env = staff_config(workdir, **console)
+    raw.update(sections or {})
     if database_url:
         raw["gateway"]["database_url"] = database_url
     parts = demo_assembly(raw, env)

@@ -208,6 +208,25 @@ async def _reconciliation_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _digest_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The daily digest to IT and departments, sent by one process a day; off by default."""
+    settings = app[appkeys.SETTINGS]
+    if not settings.digest.enabled:
+        yield
+        return
+    from gateway import digest
+
+    checking = digest.run_daily(
+        app[appkeys.STORE],
+        settings,
+        app[appkeys.DEPARTMENTS],
+        app[appkeys.CONNECTORS],
+        worker_name(),
+    )
+    async with _in_background(checking, "digest"):
+        yield
+
+
 async def _freeze_gc(_app: web.Application) -> None:
     """Move everything built at start-up out of the collector's sight, and collect less often.
 
@@ -237,7 +256,14 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app[appkeys.METRICS] = Metrics()
     tracing.install(parts.settings.telemetry)
     app.cleanup_ctx.extend(
-        [_store_ctx, _plugins_ctx, _dispatcher_ctx, _retention_ctx, _reconciliation_ctx]
+        [
+            _store_ctx,
+            _plugins_ctx,
+            _dispatcher_ctx,
+            _retention_ctx,
+            _reconciliation_ctx,
+            _digest_ctx,
+        ]
     )
     app.on_startup.append(_freeze_gc)
     app.router.add_post("/v1/events", intake.post_event)

@@ -21,7 +21,6 @@ from gateway.config_problems import ConfigError, ConfigProblem, problems_from
 from gateway.config_sections import (
     AuthSection,
     BreakerPolicy,
-    ConsoleSection,
     DepartmentSection,
     GatewaySection,
     OperatorSection,
@@ -30,8 +29,13 @@ from gateway.config_sections import (
     RetryPolicy,
     Route,
     ServerLimits,
-    TelemetrySection,
     _UnknownPluginSettings,
+)
+from gateway.config_services import (
+    ConsoleSection,
+    DigestSection,
+    TelemetrySection,
+    service_warnings,
 )
 from gateway.config_words import did_you_mean
 
@@ -41,6 +45,7 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "ConsoleSection",
+    "DigestSection",
     "GatewaySection",
     "PluginSettings",
     "ReconciliationSection",
@@ -48,6 +53,7 @@ __all__ = [
     "Route",
     "ServerLimits",
     "Settings",
+    "TelemetrySection",
     "parse_settings",
     "read_toml",
 ]
@@ -65,6 +71,7 @@ class Settings(_Strict):
     reconciliation: ReconciliationSection = ReconciliationSection()
     console: ConsoleSection = ConsoleSection()
     telemetry: TelemetrySection = TelemetrySection()
+    digest: DigestSection = DigestSection()
     plugins: dict[str, PluginSettings] = {}
     routes: list[Route] = []
     departments: dict[str, DepartmentSection] = {}
@@ -112,6 +119,7 @@ CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "reconciliation": ReconciliationSection,
     "console": ConsoleSection,
     "telemetry": TelemetrySection,
+    "digest": DigestSection,
 }
 TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators")
 LOGIN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -260,7 +268,7 @@ def parse_settings(
     for key in expanded:
         if key not in TOP_LEVEL:
             problems.append(ConfigProblem(key, "unknown section" + did_you_mean(key, TOP_LEVEL)))
-    gateway, auth, reconciliation, console, telemetry = (
+    gateway, auth, reconciliation, console, telemetry, digest = (
         _section(expanded, key, problems, context) for key in CORE_SECTIONS
     )
     raw_plugins = expanded.get("plugins", {})
@@ -276,6 +284,7 @@ def parse_settings(
         reconciliation=reconciliation,
         console=console,
         telemetry=telemetry,
+        digest=digest,
         plugins=plugins,
         routes=routes,
         departments=departments,
@@ -335,8 +344,5 @@ def config_warnings(settings: Settings) -> list[ConfigProblem]:
                 "auth.operator_tokens", "empty, and no [operators]: the operator API is closed"
             )
         )
-    if settings.console.enabled and not any(o.password_hash for o in settings.operators.values()):
-        warnings.append(
-            ConfigProblem("console.enabled", "no operator has a password_hash: nobody can sign in")
-        )
+    warnings += [ConfigProblem(path, words) for path, words in service_warnings(settings)]
     return warnings

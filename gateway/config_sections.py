@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -257,45 +256,6 @@ class ReconciliationSection(_Strict):
     @property
     def time(self) -> dt.time:
         return dt.time.fromisoformat(self.at)
-
-
-class TelemetrySection(_Strict):
-    """`[telemetry]`: OpenTelemetry traces from the portal's request to every backend call."""
-
-    enabled: bool = False
-    exporter: str = Field("none", description='"none" (propagate only) | "console" | "otlp"')
-    otlp_endpoint: str = Field(
-        "http://127.0.0.1:4318/v1/traces", description="OTLP over HTTP (the `otlp` extra)"
-    )
-    service_name: str = Field("municipal-gateway", min_length=1, max_length=100)
-
-    @field_validator("exporter")
-    @classmethod
-    def _known_exporter(cls, value: str) -> str:
-        if value not in ("none", "console", "otlp"):
-            raise ValueError('must be "none", "console" or "otlp"')
-        if value == "otlp" and importlib.util.find_spec("opentelemetry.exporter") is None:
-            raise ValueError('"otlp" needs the otlp extra: pip install "municipal-gateway[otlp]"')
-        return value
-
-
-class ConsoleSection(_Strict):
-    """`[console]`: the operators' pages at /console, signed in with a password."""
-
-    enabled: bool = False
-    session_secret: str | None = Field(
-        None,
-        min_length=32,
-        description="signs session cookies; set it when several processes serve the console "
-        "(absent: a random key per process, and sessions end at a restart)",
-    )
-    idle_minutes: float = Field(30.0, gt=0, le=24 * 60, description="a session ends when idle")
-    max_hours: float = Field(12.0, gt=0, le=7 * 24, description="a session ends after this")
-    failed_logins: int = Field(5, ge=1, le=100, description="failures before a login is held")
-    hold_minutes: float = Field(15.0, gt=0, le=24 * 60, description="how long a login is held")
-    secure_cookie: bool | None = Field(
-        None, description="mark the cookie Secure; absent: when public_url is https"
-    )
 
 
 class Route(_Strict):

@@ -12,7 +12,8 @@ changes only on purpose. What is here:
   `ThrottledError`, `OutcomeUnknownError`;
 - what flows: `Event` in; `DeliveryResult` with `Emit`s out; `Lookup`,
   `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols,
-  with `ConfirmField`, the facts the console's confirm form asks for;
+  with `ConfirmField`, the facts the console's confirm form asks for; `Mailer`,
+  a connector that sends the gateway's own mail (the daily digest);
   `PluginContext`, what a plugin is built with;
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
@@ -31,7 +32,7 @@ changes only on purpose. What is here:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,6 +88,7 @@ __all__ = [
     "LedgerEntry",
     "Lookup",
     "LookupHandler",
+    "Mailer",
     "MockServer",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -220,6 +222,13 @@ class SettlesByHand(Protocol):
     async def confirm(self, event: Event, facts: Mapping[str, Any]) -> DeliveryResult: ...
 
     async def release(self, event: Event) -> None: ...
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    """A connector that also sends the gateway's own mail (the daily digest) with its settings."""
+
+    async def send_text(self, to: Sequence[str], subject: str, text: str) -> None: ...
 
 
 LookupHandler = Callable[[str, Mapping[str, str]], Awaitable[Mapping[str, Any]]]

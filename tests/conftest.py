@@ -50,7 +50,7 @@ async def reset_postgres(url: str) -> None:
     store = await open_store(url)
     async with store.write() as connection:
         await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, audit_log "
+            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, audit_log, job_runs "
             "RESTART IDENTITY CASCADE"
         )
     await store.close()

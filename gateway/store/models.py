@@ -178,6 +178,18 @@ class PauseRow(Base):
     paused_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class JobRunRow(Base):
+    """A daily job's run for one day: leased by one process, done once."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, Athens
+    holder: Mapped[str | None] = mapped_column(String(128))
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditRow(Base):
     """One operator action, allowed or refused; append-only, each row chained to the one before."""
 
@@ -204,3 +216,4 @@ lookup_cache: Table = cast(Table, CacheRow.__table__)
 send_log: Table = cast(Table, SendRow.__table__)
 plugin_pauses: Table = cast(Table, PauseRow.__table__)
 audit_log: Table = cast(Table, AuditRow.__table__)
+job_runs: Table = cast(Table, JobRunRow.__table__)

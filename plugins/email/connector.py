@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
 import aiosmtplib
@@ -40,7 +42,7 @@ from gateway.plugin_api import (
     mask,
 )
 from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
-from plugins.email.render import Renderer
+from plugins.email.render import Renderer, one_line
 from plugins.email.settings import EmailSettings
 
 LOST = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError)
@@ -221,6 +223,28 @@ class EmailConnector:
                 await self.sends.forget(key)
 
     # -- health ----------------------------------------------------------------------------
+
+    async def send_text(self, to: Sequence[str], subject: str, text: str) -> None:
+        """The gateway's own mail (the daily digest), plain text, through this plugin's server."""
+        message = EmailMessage()
+        message["From"] = formataddr(
+            (one_line(self.settings.from_name), self.settings.from_address), charset="utf-8"
+        )
+        message["To"] = ", ".join(to)
+        message["Subject"] = one_line(subject)
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.settings.id_domain)
+        message.set_content(text, charset="utf-8")
+        smtp = await self._connect()
+        try:
+            with backend_span("smtp send", **{"server.address": self.settings.host}):
+                await smtp.send_message(message)
+        except aiosmtplib.SMTPException as exc:
+            raise TransientError(f"the mail server did not take the digest: {exc}") from exc
+        finally:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                if smtp.is_connected:
+                    await smtp.quit()
 
     async def health(self) -> Health:
         """Connect, greet and log in; sends nothing."""

@@ -32,6 +32,7 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         settings.gateway.server,
         settings.console,
         settings.telemetry,
+        settings.digest,
     ):
         for key in type(section).model_fields:
             if key != "server":  # a key that is best left unset is shown commented out
@@ -210,3 +211,33 @@ def test_telemetry_settings_with_wrong_values_are_named(tmp_path: Path) -> None:
     if importlib.util.find_spec("opentelemetry.exporter") is None:
         otlp = "\n".join(_problems(tmp_path, '[telemetry]\nenabled = true\nexporter = "otlp"\n'))
         assert "otlp extra" in otlp, otlp
+
+
+def test_digest_settings_with_wrong_values_are_named(tmp_path: Path) -> None:
+    problems = "\n".join(
+        _problems(
+            tmp_path,
+            '[digest]\nto = ["not an address", "it@serres.gr"]\nat = "7.30"\n'
+            'departments = { treasury = ["x@"] }\n',
+        )
+    )
+    for key in ("digest.to", "digest.at", "digest.departments"):
+        assert key in problems, problems
+    assert "'not an address' is not an e-mail address" in problems
+
+
+def test_a_digest_that_cannot_be_sent_is_warned_of() -> None:
+    from gateway.config import config_warnings
+
+    settings = build_settings("sqlite+aiosqlite://", {}, [])
+    on = settings.model_copy(
+        update={
+            "digest": settings.digest.model_copy(
+                update={"enabled": True, "to": [], "departments": {"nowhere": ["a@b.gr"]}}
+            )
+        }
+    )
+    paths = {w.path for w in config_warnings(on)}
+    assert {"digest.enabled", "digest.departments.nowhere"} <= paths
+    nobody = on.model_copy(update={"digest": on.digest.model_copy(update={"departments": {}})})
+    assert "digest.to" in {w.path for w in config_warnings(nobody)}

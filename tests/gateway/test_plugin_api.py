@@ -34,6 +34,7 @@ EXPORTED = {
     "HealthCheck",
     "InvalidInputError",
     "LedgerEntry",
+    "Mailer",
     "Lookup",
     "LookupHandler",
     "MockServer",

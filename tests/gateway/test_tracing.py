@@ -163,3 +163,26 @@ async def test_without_telemetry_nothing_is_traced_and_intake_stores_the_portals
         await settled_chain(world, event["id"])
         names = [s.name for s in of_trace(spans, trace_id)]
         assert "POST /v1/events" not in names and not any(n.startswith("deliver") for n in names)
+
+
+async def test_an_attempt_after_a_restart_continues_the_trace_of_the_portals_post(
+    tmp_path: Path, database_url: str, spans: InMemorySpanExporter
+) -> None:
+    trace_id, traceparent = new_traceparent()
+    event = application("restart")
+    async with console_world(tmp_path / "before", database_url, sections=TRACED) as world:
+        world.mocks["webhook"].set_faults(fail_next=100, error_status=400)
+        await post(world, event, traceparent)
+        await settled_chain(world, event["id"])
+    spans.clear()
+    # a new process on the same database, with mocks of its own
+    async with console_world(tmp_path / "after", database_url, sections=TRACED) as world:
+        replayed = await world.portal.client.post(
+            f"{world.base_url}/v1/events/{event['id']}/replay",
+            headers={"Authorization": f"Bearer {world.env['GATEWAY_OPERATOR_TOKEN']}"},
+        )
+        assert "webhook" in replayed.json()["replayed"]
+        await world.portal.wait_settled(event["id"])
+        after = [s.name for s in of_trace(spans, trace_id)]
+        assert "deliver webhook" in after and "POST /v1/events" not in after
+        assert all(h.split("-")[1] == trace_id for h, _ in webhook_traceparents(world, event["id"]))

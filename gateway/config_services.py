@@ -52,6 +52,12 @@ class ConsoleSection(_Strict):
     )
 
 
+def _check_addresses(addresses: list[str], where: str = "") -> None:
+    for address in addresses:
+        if not _ADDRESS.fullmatch(address):
+            raise ValueError(f"{where}{address!r} is not an e-mail address")
+
+
 class DigestSection(_Strict):
     """`[digest]`: a daily e-mail to IT (and, optionally, each department) of what needs a person.
 
@@ -69,18 +75,14 @@ class DigestSection(_Strict):
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if not _ADDRESS.fullmatch(address):
-                raise ValueError(f"{address!r} is not an e-mail address")
+        _check_addresses(value)
         return value
 
     @field_validator("departments")
     @classmethod
     def _department_addresses(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for name, addresses in value.items():
-            for address in addresses:
-                if not _ADDRESS.fullmatch(address):
-                    raise ValueError(f"{name}: {address!r} is not an e-mail address")
+            _check_addresses(addresses, f"{name}: ")
         return value
 
     @field_validator("at")

@@ -72,6 +72,15 @@ async def settled_chain(world: World, event_id: str) -> list[dict[str, Any]]:
     return chain
 
 
+async def replayed(world: World, event_id: str) -> list[str]:
+    answer = await world.portal.client.post(
+        f"{world.base_url}/v1/events/{event_id}/replay",
+        headers={"Authorization": f"Bearer {world.env['GATEWAY_OPERATOR_TOKEN']}"},
+    )
+    found: list[str] = answer.json()["replayed"]
+    return found
+
+
 def of_trace(spans: InMemorySpanExporter, trace_id: str) -> list[ReadableSpan]:
     tracing.flush()
     return [s for s in spans.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
@@ -138,11 +147,7 @@ async def test_a_later_attempt_continues_the_same_trace(
         await post(world, event, traceparent)
         await settled_chain(world, event["id"])
         world.mocks["webhook"].set_faults()
-        replayed = await world.portal.client.post(
-            f"{world.base_url}/v1/events/{event['id']}/replay",
-            headers={"Authorization": f"Bearer {world.env['GATEWAY_OPERATOR_TOKEN']}"},
-        )
-        assert replayed.json()["replayed"] == ["webhook"]
+        assert await replayed(world, event["id"]) == ["webhook"]
         await world.portal.wait_settled(event["id"])
         attempts = [
             s
@@ -179,11 +184,7 @@ async def test_an_attempt_after_a_restart_continues_the_trace_of_the_portals_pos
     spans.clear()
     # a new process on the same database, with mocks of its own
     async with console_world(tmp_path / "after", database_url, sections=TRACED) as world:
-        replayed = await world.portal.client.post(
-            f"{world.base_url}/v1/events/{event['id']}/replay",
-            headers={"Authorization": f"Bearer {world.env['GATEWAY_OPERATOR_TOKEN']}"},
-        )
-        assert "webhook" in replayed.json()["replayed"]
+        assert "webhook" in await replayed(world, event["id"])
         await world.portal.wait_settled(event["id"])
         after = [s.name for s in of_trace(spans, trace_id)]
         assert "deliver webhook" in after and "POST /v1/events" not in after

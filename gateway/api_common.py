@@ -53,15 +53,19 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def valid_reason(reason: object) -> str | None:
+    """An operator's reason as kept (one line, 1 to 500 characters), or None; API and console."""
+    if not isinstance(reason, str) or not reason.strip():
+        return None
+    if len(reason) > 500 or has_control(reason):
+        return None
+    return reason
+
+
 def reason_of(body: dict[str, Any]) -> str:
     """The operator's reason, taken out of the body (dismiss, confirm, release and pause need one)."""
-    reason = body.pop("reason", None)
-    if (
-        not isinstance(reason, str)
-        or not reason.strip()
-        or len(reason) > 500
-        or has_control(reason)
-    ):
+    reason = valid_reason(body.pop("reason", None))
+    if reason is None:
         raise ProblemError(
             422,
             "Invalid request",

@@ -36,11 +36,19 @@ def bounded_result(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"truncated": True, "bytes": size, "keys": sorted(result)[:50]}
 
 
+HINT_END = " — not sent again."
+
+
+def hint_cause(hint: str) -> str:
+    """What the plugin said in an in-doubt hint, without the API and CLI how-to after it."""
+    return hint.partition(HINT_END)[0].strip()
+
+
 def settle_hint(message: str, claim: Claim) -> str:
     """What an operator reads on an in-doubt delivery: why, and the two ways out."""
     where = f"/v1/events/{claim.event_id}/deliveries/{claim.plugin}"
     return (
-        f"{message} — not sent again. Check the backend, then confirm what it holds "
+        f"{message}{HINT_END} Check the backend, then confirm what it holds "
         f"(POST {where}/confirm, or `gateway deliveries confirm {claim.event_id} {claim.plugin} "
         f"KEY=VALUE...`) or release it for another try (POST {where}/release, or "
         f"`gateway deliveries release {claim.event_id} {claim.plugin}`)"

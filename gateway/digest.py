@@ -13,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from gateway.config import Settings
 from gateway.departments import DepartmentMap
+from gateway.domain import athens
 from gateway.logs import mask
 from gateway.plugin_api import Connector, Mailer
 from gateway.states import Outcome
@@ -29,7 +29,7 @@ from gateway.store import Store, jobs, views
 from gateway.store.models import deliveries, events, utcnow
 
 log = logging.getLogger("gateway.digest")
-ATHENS = ZoneInfo("Europe/Athens")
+ATHENS = athens.ATHENS
 JOB = "digest"
 LEASE_SECONDS = 300.0
 LISTED = 50  # open items listed by name; the rest are counted
@@ -45,11 +45,6 @@ class Audience:
     scope: Any = None  # an SQL condition over events; None: everything
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=ATHENS).astimezone(UTC)
-    return start, start + timedelta(days=1)
-
-
 def _link(settings: Settings, event_id: str) -> str:
     base = (settings.gateway.public_url or "").rstrip("/")
     page = "/console/events/" if settings.console.enabled else "/v1/events/"
@@ -57,7 +52,7 @@ def _link(settings: Settings, event_id: str) -> str:
 
 
 async def _yesterday(store: Store, day: date, scope: Any) -> dict[str, dict[str, int]]:
-    start, end = _day_bounds(day)
+    start, end = athens.day_bounds(day)
     query = (
         select(deliveries.c.plugin, deliveries.c.state, func.count())
         .join(events, events.c.id == deliveries.c.event_id)
@@ -145,9 +140,7 @@ async def send_if_due(
         return False
     try:
         for audience in audiences(settings, departments):
-            subject, text = await compose(
-                store, settings, local.date() - timedelta(days=1), audience
-            )
+            subject, text = await compose(store, settings, athens.yesterday(local), audience)
             await mailer.send_text(audience.to, subject, text)
     except Exception:
         log.exception("digest: sending failed; another try in a minute")

@@ -21,17 +21,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from gateway.assembly import Assembly
+from gateway.domain import athens
 from gateway.events import canonical_hash, stored_event
 from gateway.plugin_api import Connector, LedgerEntry, PaymentLedger
 from gateway.store import Store
 from gateway.store.models import events, utcnow
 
-ATHENS = ZoneInfo("Europe/Athens")
+ATHENS = athens.ATHENS
 OUTCOMES = ("matched", "missing_in_backend", "amount_mismatch", "unknown_to_portal")
 CSV_COLUMNS = (
     "outcome",
@@ -277,7 +277,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def yesterday(now: datetime | None = None) -> date:
-    return ((now or utcnow()).astimezone(ATHENS) - timedelta(days=1)).date()
+    return athens.yesterday(now or utcnow())
 
 
 def seconds_until(at: time, now: datetime | None = None) -> float:

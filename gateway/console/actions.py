@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from gateway import appkeys, settlement
+from gateway.api_common import valid_reason
 from gateway.auth import AUDIT_REASON, AUDIT_TARGETS, audit_action
 from gateway.console import pages
 from gateway.console.web import PREFIX, Refused, actor, form, go, render, words
 from gateway.errors import InvalidInputError
-from gateway.http_input import has_control
 from gateway.store import bulk, pauses, repair
 
 
@@ -28,10 +28,7 @@ async def _allowed(request: web.Request, role: str, action: str) -> None:
 
 
 def _reason(fields: dict[str, str]) -> str | None:
-    reason = fields.get("reason", "").strip()
-    if not reason or len(reason) > 500 or has_control(reason):
-        return None
-    return reason
+    return valid_reason(fields.get("reason", "").strip())
 
 
 def _error(request: web.Request, field: str, key: str, **values: Any) -> dict[str, str]:

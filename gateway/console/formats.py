@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-ATHENS = ZoneInfo("Europe/Athens")
+from gateway.domain import athens
+
+ATHENS = athens.ATHENS
 
 
 def as_moment(value: Any) -> datetime | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, literal_column, select
 
+from gateway.attempts import hint_cause
 from gateway.states import Outcome
 from gateway.store import Store
 from gateway.store.models import deliveries, events
@@ -79,14 +80,8 @@ async def in_doubt(store: Store, scope: Any, limit: int = 100) -> list[dict[str,
             "plugin": row.plugin,
             "type": row.type,
             "subject": row.subject,
-            "look_for": _look_for(row.last_error or ""),
+            "look_for": hint_cause(row.last_error or ""),
             "since": row.finished_at,
         }
         for row in rows
     ]
-
-
-def _look_for(message: str) -> str:
-    """The plugin's own words about what may have happened, without the API/CLI how-to."""
-    said, _, _how = message.partition(" — not sent again.")
-    return said.strip()

@@ -6,7 +6,7 @@ same with a hundred events or a hundred thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,11 +21,9 @@ SERIES = (Outcome.SUCCEEDED, Outcome.TRANSIENT, Outcome.OUTCOME_UNKNOWN)
 
 
 @dataclass
-class Queue:
-    pending: int = 0
-    dead: int = 0
-    in_doubt: int = 0
-    oldest_pending: datetime | None = None
+class Queue(views.QueueHealth):
+    """A plugin's queue health (the same figures as /metrics) and its last 24 hours."""
+
     #: hour (0 = 23 hours ago … 23 = this hour) → outcome → attempts
     hours: list[dict[str, int]] = field(default_factory=lambda: [{} for _ in range(24)])
 
@@ -50,9 +48,7 @@ async def queues(store: Store, plugins: list[str], now: datetime) -> dict[str, Q
     since = (now - timedelta(hours=23)).replace(minute=0, second=0, microsecond=0)
     for plugin, health in (await views.queue_health(store)).items():
         if plugin in found:
-            mine = found[plugin]
-            mine.pending, mine.oldest_pending = health.pending, health.oldest_pending
-            mine.dead, mine.in_doubt = health.dead, health.in_doubt
+            found[plugin] = Queue(**asdict(health))
     async with store.read() as connection:
         bucket = _hour_bucket(connection.dialect.name).label("hour")
         hourly = await connection.execute(

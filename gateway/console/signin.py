@@ -8,6 +8,7 @@ does, so the answer's timing does not tell which logins exist.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import time
 
@@ -34,8 +35,12 @@ from gateway.console.web import (
 )
 from gateway.operators import HASHER, Actor
 
-#: checked when the login is unknown, so that case takes as long as a wrong password
-_DECOY = HASHER.hash(secrets.token_urlsafe(16))
+
+@functools.cache
+def _decoy() -> str:
+    """Checked when the login is unknown, so that case takes as long as a wrong password;
+    made on the first sign-in rather than at start-up (argon2id costs about 20 ms)."""
+    return HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _login_page(request: web.Request, status: int = 200, **context: object) -> web.Response:
@@ -68,7 +73,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 async def _password_ok(password_hash: str | None, password: str) -> bool:
     try:
-        await asyncio.to_thread(HASHER.verify, password_hash or _DECOY, password)
+        await asyncio.to_thread(HASHER.verify, password_hash or _decoy(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return password_hash is not None

@@ -241,3 +241,11 @@ def test_a_digest_that_cannot_be_sent_is_warned_of() -> None:
     assert {"digest.enabled", "digest.departments.nowhere"} <= paths
     nobody = on.model_copy(update={"digest": on.digest.model_copy(update={"departments": {}})})
     assert "digest.to" in {w.path for w in config_warnings(nobody)}
+
+
+def test_a_log_format_that_is_neither_text_nor_json_is_named(tmp_path: Path) -> None:
+    problems = "\n".join(
+        _problems(tmp_path, '[gateway]\nlog_format = "xml"\naccess_log = "maybe"\n')
+    )
+    assert 'gateway.log_format, line 2: must be "text" or "json"' in problems, problems
+    assert "gateway.access_log" in problems

@@ -189,3 +189,21 @@ async def test_an_attempt_after_a_restart_continues_the_trace_of_the_portals_pos
         after = [s.name for s in of_trace(spans, trace_id)]
         assert "deliver webhook" in after and "POST /v1/events" not in after
         assert all(h.split("-")[1] == trace_id for h, _ in webhook_traceparents(world, event["id"]))
+
+
+async def test_a_malformed_trace_context_starts_a_trace_of_its_own_and_is_never_sent_on(
+    tmp_path: Path, sqlite_url: str, spans: InMemorySpanExporter
+) -> None:
+    bad_headers = ["garbage", "00-" + "0" * 32 + "-" + "0" * 16 + "-01", "00-" + "a" * 200, "ü"]
+    async with console_world(tmp_path, sqlite_url, sections=TRACED) as world:
+        for number, header in enumerate(bad_headers):
+            event = application(f"bad{number}")
+            event["traceparent"] = 12345  # an integer attribute: valid CloudEvents, not a context
+            await post(world, event, header if header.isascii() else None)
+            await settled_chain(world, event["id"])
+            for sent_header, attribute in webhook_traceparents(world, event["id"]):
+                # the receiver gets a well-formed context of the gateway's own, never the input
+                version, trace_id, span_id, _flags = sent_header.split("-")
+                assert (version, len(trace_id), len(span_id)) == ("00", 32, 16)
+                assert trace_id != "0" * 32 and header not in sent_header
+                assert attribute.split("-")[1] == trace_id  # the same trace in the CloudEvent

@@ -158,3 +158,20 @@ async def test_the_cookie_is_secure_when_the_gateway_is_reached_over_https(tmp_p
             page = await client.get("/console/login")
             # both the sign-in form's cookie and (so) the session's are Secure
             assert "Secure" in page.headers["set-cookie"]
+
+
+async def test_an_oversized_or_garbled_sign_in_is_refused_without_a_session(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/console/login")
+    token = csrf_of(page.text)
+    huge = await client.post(
+        "/console/login", data={"csrf": token, "login": "anna", "password": "x" * 3_000_000}
+    )
+    assert huge.status_code == 413 and "gateway_console=" not in huge.headers.get("set-cookie", "")
+    for login in ("anna\x00", "anna\r\nX-Evil: 1", "ά" * 500):
+        answer = await client.post(
+            "/console/login", data={"csrf": token, "login": login, "password": STAFF["anna"][2]}
+        )
+        assert answer.status_code == 401, login
+        assert "gateway_console=" not in answer.headers.get("set-cookie", "")

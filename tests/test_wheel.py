@@ -106,6 +106,8 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     assert (
         "ProtectSystem=strict" in (elsewhere / "serres" / "municipal-gateway.service").read_text()
     )
+    # the ops files of deploy/ come with the wheel too
+    assert "GatewayBreakerOpen" in (elsewhere / "serres" / "prometheus-alerts.yml").read_text()
     checked = _run(
         ["bash", "-e", "-c", "cd serres && set -a && . ./.env && set +a && gateway check-config"],
         elsewhere,

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from gateway.cli.common import main
-from gateway.starter import EXAMPLE_CONFIG, SAMPLE_KAD, SYSTEMD_UNIT
+from gateway.starter import COPIED, EXAMPLE_CONFIG
 
 CONFIG_NAME = "gateway.toml"
 ENV_NAME = ".env"
@@ -79,16 +79,16 @@ def init(folder: str, force: bool) -> None:
         )
         sys.exit(2)
     (target / CONFIG_NAME).write_text(config_text(target), encoding="utf-8")
-    shutil.copyfile(SAMPLE_KAD, target / SAMPLE_KAD.name)
-    shutil.copyfile(SYSTEMD_UNIT, target / SYSTEMD_UNIT.name)
+    for name, source in COPIED.items():
+        shutil.copyfile(source, target / name)
     env_path = target / ENV_NAME
     descriptor = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(environment(target))
     env_path.chmod(0o600)  # also when --force rewrote a file that had wider rights
     click.echo(
-        f"wrote {target / CONFIG_NAME}, {target / SAMPLE_KAD.name}, "
-        f"{target / SYSTEMD_UNIT.name}, {env_path} (0600)"
+        f"wrote {target / CONFIG_NAME}, {', '.join(str(target / n) for n in COPIED)}, "
+        f"{env_path} (0600)"
     )
     click.echo("next:")
     click.echo(f"  cd {target}")

@@ -1,4 +1,6 @@
-"""What `gateway init` writes and the demo runs on: the example config, the sample ΚΑΔ list, the systemd unit.
+"""What `gateway init` writes and the demo runs on: the example config, the sample ΚΑΔ list,
+the systemd unit, the Prometheus alert rules and the Grafana dashboard (`deploy/` in the
+checkout links here).
 
 Package data, so an installed wheel has them wherever it is installed.
 """
@@ -11,3 +13,12 @@ STARTER = Path(__file__).resolve().parent
 EXAMPLE_CONFIG = STARTER / "gateway.example.toml"
 SAMPLE_KAD = STARTER / "taxis-affected-kad.sample.toml"
 SYSTEMD_UNIT = STARTER / "municipal-gateway.service"
+PROMETHEUS_ALERTS = STARTER / "prometheus" / "alerts.yml"
+GRAFANA_DASHBOARD = STARTER / "grafana" / "municipal-gateway.json"
+#: what init copies as it is: the file it writes is named after its source
+COPIED = {
+    "taxis-affected-kad.sample.toml": SAMPLE_KAD,
+    "municipal-gateway.service": SYSTEMD_UNIT,
+    "prometheus-alerts.yml": PROMETHEUS_ALERTS,
+    "grafana-dashboard.json": GRAFANA_DASHBOARD,
+}

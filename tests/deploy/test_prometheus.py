@@ -16,7 +16,7 @@ from gateway.plugins import PluginHost
 from tests.support.plugins import ScriptedPlugin
 from tests.support.settings import build_settings
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"  # links to gateway/starter/
 RULES = DEPLOY / "prometheus" / "alerts.yml"
 DASHBOARD = DEPLOY / "grafana" / "municipal-gateway.json"
 PROMTOOL = shutil.which("promtool")

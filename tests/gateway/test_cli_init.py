@@ -31,6 +31,8 @@ def test_init_writes_a_config_that_checks_and_secrets_only_the_owner_reads(tmp_p
     assert f"sqlite+aiosqlite:///{folder / 'gateway.db'}" in (folder / "gateway.toml").read_text()
     assert (folder / "taxis-affected-kad.sample.toml").exists()
     assert "ProtectSystem=strict" in (folder / "municipal-gateway.service").read_text()
+    assert "GatewayBreakerOpen" in (folder / "prometheus-alerts.yml").read_text()
+    assert '"uid": "municipal-gateway"' in (folder / "grafana-dashboard.json").read_text()
     checked = runner.invoke(main, ["check-config"], env=values)
     assert checked.exit_code == 0, checked.output
     assert "gateway serve" in result.output and "set -a; . ./.env; set +a" in result.output

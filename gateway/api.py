@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -175,11 +176,20 @@ async def run_lookup(request: web.Request) -> web.Response:
     if found is None:
         raise ProblemError(404, "Not Found", f"no look-up named {name!r} is enabled", "not-found")
     plugin, lookup = found
+    scope = request.match_info.get("scope")
+    if (scope is None) != (lookup.scope is None):
+        shape = f"{{{lookup.scope}}}/{{key}}" if lookup.scope else "{key}"
+        raise ProblemError(
+            404, "Not Found", f"look-up {name!r} is /v1/lookups/{name}/{shape}", "not-found"
+        )
+    query: Mapping[str, str] = request.query
+    if lookup.scope is not None and scope is not None:
+        query = {**request.query, lookup.scope: scope}
     timeout = request.app[appkeys.SETTINGS].plugins[plugin].timeout
     try:
         # the plugin's own timeout holds for the whole look-up, however slowly the backend trickles
         async with asyncio.timeout(timeout):
-            body = await lookup.handler(key, request.query)
+            body = await lookup.handler(key, query)
     except ThrottledError as exc:
         raise ProblemError(
             503,

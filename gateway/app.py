@@ -249,7 +249,9 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app[appkeys.ASSEMBLY] = parts
     app[appkeys.SETTINGS] = parts.settings
     app[appkeys.LIVE] = LiveSettings.of(parts.settings)
-    app[appkeys.DEPARTMENTS] = DepartmentMap(parts.settings.departments)
+    app[appkeys.DEPARTMENTS] = DepartmentMap(
+        parts.settings.departments, parts.settings.request_types
+    )
     app[appkeys.HOST] = parts.host
     app[appkeys.SCHEMAS] = parts.schemas
     app[appkeys.ROUTER] = parts.router
@@ -280,6 +282,7 @@ def create_app(config: Settings | Assembly, host: PluginHost | None = None) -> w
     app.router.add_post("/v1/plugins/{plugin}/resume", api_repair.resume_plugin)
     app.router.add_get("/v1/audit", api_audit.audit_entries)
     app.router.add_get("/v1/lookups/{lookup}/{key}", api.run_lookup)
+    app.router.add_get("/v1/lookups/{lookup}/{scope}/{key}", api.run_lookup)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/readyz", api.readyz)
     app.router.add_get("/v1/health", api.plugin_health)

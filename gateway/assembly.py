@@ -58,6 +58,11 @@ def assemble(
             config_dir=config_dir,
             installed=[plugin.name for plugin in host.installed()],
         )
+    # the contract's request types give way to the configured catalogue and its fragments
+    schemas = EventSchemas(
+        contracts_dir() / "events",
+        {name: entry.fragment() for name, entry in settings.request_types.items()},
+    )
     return Assembly(settings, host, schemas, Router(settings.routes, settings.enabled_plugins()))
 
 
@@ -92,6 +97,7 @@ def plugin_contexts(settings: Settings, store: Store | None = None) -> dict[str,
             logging.getLogger(f"gateway.plugins.{name}"),
             cache=Cache(store, name) if store is not None else None,
             send_records=SendRecordTable(store, name) if store is not None else None,
+            request_types=settings.request_types,
         )
         for name, cfg in settings.enabled_plugins().items()
     }

@@ -37,7 +37,9 @@ from gateway.config_services import (
     TelemetrySection,
     service_warnings,
 )
+from gateway.config_staff import staff_sections
 from gateway.config_words import did_you_mean
+from gateway.request_types import BUILT_IN, RequestType, parse_request_types, unknown_types
 
 __all__ = [
     "AuthSection",
@@ -76,6 +78,7 @@ class Settings(_Strict):
     routes: list[Route] = []
     departments: dict[str, DepartmentSection] = {}
     operators: dict[str, OperatorSection] = {}
+    request_types: dict[str, RequestType] = dict(BUILT_IN)
 
     def enabled_plugins(self) -> dict[str, PluginSettings]:
         return {name: cfg for name, cfg in self.plugins.items() if cfg.enabled}
@@ -121,52 +124,7 @@ CORE_SECTIONS: dict[str, type[BaseModel]] = {
     "telemetry": TelemetrySection,
     "digest": DigestSection,
 }
-TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators")
-LOGIN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
-
-
-def _named_tables(
-    raw: Any, key: str, model: type[BaseModel], problems: list[ConfigProblem]
-) -> dict[str, Any]:
-    """`[departments.X]` / `[operators.X]`: each table validated on its own."""
-    found: dict[str, Any] = {}
-    if not isinstance(raw, dict):
-        problems.append(ConfigProblem(key, f"must be [{key}.NAME] tables"))
-        return found
-    for name, section in raw.items():
-        if not LOGIN.fullmatch(name):
-            problems.append(
-                ConfigProblem(f"{key}.{name}", "a name is lower-case letters, digits, - and _")
-            )
-            continue
-        try:
-            found[name] = model.model_validate(section)
-        except ValidationError as exc:
-            problems += problems_from(exc, f"{key}.{name}", model)
-    return found
-
-
-def _staff(
-    expanded: Mapping[str, Any], problems: list[ConfigProblem]
-) -> tuple[dict[str, DepartmentSection], dict[str, OperatorSection]]:
-    departments = _named_tables(
-        expanded.get("departments", {}), "departments", DepartmentSection, problems
-    )
-    raw_operators = expanded.get("operators", {})
-    operators = _named_tables(raw_operators, "operators", OperatorSection, problems)
-    # named departments are checked on the raw tables, so an operator with another problem
-    # (a wrong role) still has its departments checked in the same run
-    for login, section in (raw_operators if isinstance(raw_operators, dict) else {}).items():
-        named = section.get("departments") if isinstance(section, dict) else None
-        for position, name in enumerate(named if isinstance(named, list) else []):
-            if isinstance(name, str) and name not in departments:
-                problems.append(
-                    ConfigProblem(
-                        f"operators.{login}.departments[{position}]",
-                        f"no [departments.{name}] section{did_you_mean(name, departments)}",
-                    )
-                )
-    return departments, operators
+TOP_LEVEL = (*CORE_SECTIONS, "plugins", "routes", "departments", "operators", "request_types")
 
 
 def _section(
@@ -271,11 +229,19 @@ def parse_settings(
     gateway, auth, reconciliation, console, telemetry, digest = (
         _section(expanded, key, problems, context) for key in CORE_SECTIONS
     )
+    departments, operators = staff_sections(expanded, problems)
+    catalogue = parse_request_types(expanded.get("request_types"), departments, context, problems)
+    # a plugin keyed by request type (the protocol's departments) checks against the catalogue
     raw_plugins = expanded.get("plugins", {})
-    plugins = _plugins(raw_plugins, plugin_model, installed, problems, context)
+    plugins = _plugins(
+        raw_plugins, plugin_model, installed, problems, {**context, "request_types": catalogue}
+    )
     sections = raw_plugins if isinstance(raw_plugins, dict) else {}
     routes = _routes(expanded.get("routes", []), sections, known_event_types, problems)
-    departments, operators = _staff(expanded, problems)
+    # an entry with a problem of its own is still a type: it is not "unknown" elsewhere too
+    declared = expanded.get("request_types")
+    known = list(declared) if isinstance(declared, dict) and declared else list(catalogue)
+    problems += unknown_types(_types_named(departments, routes), known)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -289,7 +255,24 @@ def parse_settings(
         routes=routes,
         departments=departments,
         operators=operators,
+        request_types=catalogue,
     )
+
+
+def _types_named(
+    departments: Mapping[str, DepartmentSection], routes: list[Route]
+) -> list[tuple[str, str]]:
+    """Where the config names request types outside the catalogue: departments and route matches."""
+    named = [
+        (f"departments.{name}.request_types[{position}]", request_type)
+        for name, department in departments.items()
+        for position, request_type in enumerate(department.request_types)
+    ]
+    for index, route in enumerate(routes):
+        value = route.match.get("request_type")
+        if isinstance(value, str):
+            named.append((f"routes[{index}].match.request_type", value))
+    return named
 
 
 def located(error: ConfigError, text: str) -> ConfigError:

@@ -62,6 +62,8 @@ def gateway_connector(context: PluginContext) -> Connector | None:
 def gateway_lookups(context: PluginContext, connector: Connector) -> list[Lookup] | None:
     """Offer synchronous look-ups to the portal at ``GET /v1/lookups/{name}/{key}``.
 
+    A look-up with a ``scope`` is served at ``/v1/lookups/{name}/{scope}/{key}``.
+
     :param context: as for :func:`gateway_connector`.
     :param connector: the object :func:`gateway_connector` returned.
     :returns: the look-ups, or ``None`` for none.

@@ -14,7 +14,8 @@ changes only on purpose. What is here:
   `Health`/`HealthCheck`; the `Connector` and `SettlesByHand` protocols,
   with `ConfirmField`, the facts the console's confirm form asks for; `Mailer`,
   a connector that sends the gateway's own mail (the daily digest);
-  `PluginContext`, what a plugin is built with;
+  `PluginContext`, what a plugin is built with, and `RequestType`, an entry of
+  the catalogue it carries;
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
 - backend calls: `backend_client` (httpx with an answer cap, `AnswerTooLarge`,
@@ -23,6 +24,7 @@ changes only on purpose. What is here:
 - tracing: `backend_span` (a client span around a call that is not HTTP, e.g.
   SMTP; HTTP calls through `backend_client` get theirs), `current_traceparent`;
 - helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
+  `http_refusal` and `backend_message` (a REST backend's 4xx/5xx, in its own words),
   `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
   `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
 - the payment ledger a back office offers reconciliation: `PaymentLedger`, `LedgerEntry`;
@@ -62,11 +64,14 @@ from gateway.plugin_kit.http_client import (
     is_redirect,
 )
 from gateway.plugin_kit.http_errors import http_failures_as
+from gateway.plugin_kit.http_refusals import backend_message, http_refusal
 from gateway.plugin_kit.retry_after import retry_after_seconds
 from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
 from gateway.plugin_kit.soap import SoapService, last_status
 from gateway.plugin_kit.storage import Cache, SendRecords
 from gateway.plugin_kit.tracing import backend_span, current_traceparent
+from gateway.request_types import BUILT_IN as _BUILT_IN
+from gateway.request_types import RequestType
 from gateway.signature import signed_headers
 
 __all__ = [
@@ -96,6 +101,7 @@ __all__ = [
     "PermanentError",
     "PluginContext",
     "PluginSettings",
+    "RequestType",
     "SendLog",
     "SendRecords",
     "SettlesByHand",
@@ -104,11 +110,13 @@ __all__ = [
     "TransientError",
     "afm_problem",
     "backend_client",
+    "backend_message",
     "backend_span",
     "current_traceparent",
     "first_bytes",
     "hookimpl",
     "http_failures_as",
+    "http_refusal",
     "is_redirect",
     "last_status",
     "mark_backend_call",
@@ -237,11 +245,20 @@ HealthCheck = Callable[[], Awaitable[Health]]
 
 @dataclass(frozen=True)
 class Lookup:
-    """A synchronous read the portal may make: served at `GET /v1/lookups/{name}/{key}`."""
+    """A synchronous read the portal may make: served at `GET /v1/lookups/{name}/{key}`.
+
+    A key that belongs to something else (an application in a competition)
+    takes a `scope`, so each part is a path segment of its own and either may
+    hold a "/" (percent-encoded).
+    """
 
     name: str
     handler: LookupHandler
     description: str = ""
+    #: a path segment before the key, for `GET /v1/lookups/{name}/{scope}/{key}` (e.g.
+    #: "competition"): the handler finds it in its query under this name, which wins over
+    #: a query parameter of the same name
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +273,8 @@ class PluginContext:
     cache: Cache | None = None
     #: the plugin's namespace of the gateway's send log, for `SendLog` (None outside a running gateway)
     send_records: SendRecords | None = None
+    #: the portal's catalogue of request types (`[request_types]`): names in both languages, departments
+    request_types: Mapping[str, RequestType] = field(default_factory=lambda: dict(_BUILT_IN))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ test holds them to the same verdict.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -115,18 +116,57 @@ def _message(error: Any) -> str:
         )
     if error.validator == "pattern" and error.validator_value.startswith("^[^\\s<>"):
         return f"{error.instance!r} is not a bare e-mail address (user@domain, no name)"
+    if error.validator == "enum" and error.path and error.path[-1] == "request_type":
+        known = ", ".join(str(name) for name in error.validator_value)
+        return f"unknown request type {error.instance!r}; the catalogue has: {known}"
+    if error.validator == "anyOf" and all(
+        set(option) == {"required"} for option in error.validator_value
+    ):
+        fields = " or ".join(
+            name for option in error.validator_value for name in option["required"]
+        )
+        return f"needs {fields}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     return error.message
 
 
+def with_catalogue(
+    documents: dict[str, Any], request_types: Mapping[str, dict[str, Any] | None]
+) -> None:
+    """The configured catalogue in place of the contract's list, and each type's fragment.
+
+    `request_type` is one definition in common.json that every event refers
+    to, so the catalogue replaces its list once; a type's fragment applies to
+    request.submitted data of that type, beside the contract's own rules.
+    """
+    definition = documents["common"]["$defs"]["request_type"]
+    definition["enum"] = list(request_types)
+    submitted = documents["request.submitted"]
+    for name, fragment in request_types.items():
+        if fragment is not None:
+            submitted.setdefault("allOf", []).append(
+                {
+                    "if": {
+                        "properties": {"request_type": {"const": name}},
+                        "required": ["request_type"],
+                    },
+                    "then": fragment,
+                }
+            )
+
+
 class EventSchemas:
     """Compiled validators for the envelope and every event type in a contracts folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self, folder: Path, request_types: Mapping[str, dict[str, Any] | None] | None = None
+    ) -> None:
         documents = {
             p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))
         }
+        if request_types is not None:
+            with_catalogue(documents, request_types)
         for name, document in documents.items():
             # refs are relative to the file ("common.json#/$defs/afm"), so standard tools resolve
             # them from the files alone; here each is given an absolute base to resolve against

@@ -69,6 +69,12 @@ POSITIONS = [
         "dutyName": "Προϊστάμενος",
     },
     {
+        "positionId": 107,
+        "positionName": "Υπηρεσία Δόμησης",
+        "dutyId": 1,
+        "dutyName": "Προϊστάμενος",
+    },
+    {
         "positionId": 106,
         "positionName": "Γραφείο Πρωτοκόλλου",
         "dutyId": 3,

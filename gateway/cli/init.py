@@ -47,6 +47,10 @@ def environment(folder: Path) -> str:
             f"TAXIS_PASSWORD={secrets.token_urlsafe(16)}",
             "IRIDA_USERNAME=change-me-irida-user",
             f"IRIDA_PASSWORD={secrets.token_urlsafe(16)}",
+            "# The ranking software's bearer token (ASEP hiring), from its vendor.",
+            f"ASEP_TOKEN={secrets.token_urlsafe(24)}",
+            "# Signs the unfollow link in every e-mail to a follower of a request.",
+            f"GATEWAY_FOLLOW_SECRET={secrets.token_urlsafe(32)}",
             "",
         ]
     )
@@ -80,6 +84,7 @@ def init(folder: str, force: bool) -> None:
         sys.exit(2)
     (target / CONFIG_NAME).write_text(config_text(target), encoding="utf-8")
     for name, source in COPIED.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target / name)
     env_path = target / ENV_NAME
     descriptor = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

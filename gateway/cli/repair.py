@@ -97,7 +97,8 @@ def _bulk(action: str, options: dict[str, Any], reason: str | None) -> None:
 
     scope = None
     if options["department"] is not None:
-        departments = DepartmentMap(settings_of(options["config_path"]).departments)
+        settings = settings_of(options["config_path"])
+        departments = DepartmentMap(settings.departments, settings.request_types)
         if options["department"] not in departments.departments:
             raise click.BadParameter(f"no [departments.{options['department']}] in the config")
         scope = departments.clause([options["department"]])

@@ -208,6 +208,11 @@ async def events_page(request: web.Request) -> web.Response:
         statuses=views.EVENT_STATUSES,
         plugins=sorted(app[appkeys.CONNECTORS].keys()),
         departments=departments,
+        # the catalogue's names, in the page's language
+        type_names={
+            name: entry.label(words(request).lang)
+            for name, entry in app[appkeys.SETTINGS].request_types.items()
+        },
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.assembly import Assembly, assemble
+from gateway.devtools import more_stories
 from gateway.devtools.portal import PortalClient
 from gateway.devtools.ports import free_port
 from gateway.devtools.runner import running_gateway
@@ -26,6 +27,8 @@ from gateway.devtools.stories import story_events
 from gateway.logs import mask
 from gateway.operators import hash_secret
 from gateway.starter import EXAMPLE_CONFIG, STARTER
+
+ASEP = "asep_hiring_application"
 
 
 def _move_port(url: str) -> str:
@@ -45,6 +48,8 @@ def demo_config(workdir: Path) -> tuple[dict[str, Any], dict[str, str]]:
         "IRIDA_USERNAME": "demo-gateway",
         "IRIDA_PASSWORD": secrets.token_urlsafe(12),
         "DEMO_CONSOLE_PASSWORD": secrets.token_urlsafe(12),
+        "ASEP_TOKEN": secrets.token_urlsafe(12),
+        "GATEWAY_FOLLOW_SECRET": secrets.token_urlsafe(32),
     }
     raw["gateway"]["listen"] = f"127.0.0.1:{free_port()}"
     raw["gateway"]["public_url"] = f"http://{raw['gateway']['listen']}"
@@ -151,6 +156,15 @@ async def timeline(
                         + "; ".join(result.get("reasons", [])),
                     )
                 )
+            elif delivery["plugin"] == "asep":
+                provisional = " (provisional)" if result.get("provisional") else ""
+                steps.append(
+                    (
+                        _finished(delivery) or "",
+                        f"ranked {result.get('position')} of {result.get('candidates')} in "
+                        f"{result.get('competition')} with {result.get('points')} points{provisional}",
+                    )
+                )
             elif delivery["plugin"] == "genesis" and result.get("posted") is False:
                 steps.append(
                     (
@@ -222,6 +236,21 @@ async def run_demo(keep: bool = False, wait: bool = False) -> int:
                 failures += not delivered
                 print("\n".join(lines))
                 print(f"    status: GET {base_url}/v1/events/{event['id']}\n")
+            asep = next(e for e in events if e["data"].get("request_type") == ASEP)
+            report = next(e for e in events if e["data"].get("request_type") == "everyday_report")
+            for lines, delivered in (
+                await more_stories.rival_candidate(portal, asep),
+                await more_stories.followers(
+                    portal,
+                    report["data"]["request_id"],
+                    report["data"]["request_type"],
+                    lambda: mocks["email"].messages,
+                ),
+                await more_stories.platform_only(portal),
+            ):
+                failures += not delivered
+                print("\n".join(lines) + ("\n" if delivered else "\n    NOT DONE\n"))
+            inbox = {m["message_id"]: m for m in mocks["email"].messages}
             print(f"E-mails in the mock inbox: {len(inbox)} (GET {mocks['email'].url}/_mock/state)")
             print(f"Registrations in the ΙΡΙΔΑ mock: GET {mocks['protocol'].url}/_mock/state")
             print(f"Dead letters: GET {base_url}/v1/dead-letters (operator token)")

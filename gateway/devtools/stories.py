@@ -16,12 +16,20 @@ from gateway.contracts import contracts_dir
 
 ATHENS = ZoneInfo("Europe/Athens")
 
+#: what an ASEP candidate declares (the shipped data_schema of asep_hiring_application)
+ASEP_COMPETITION = "ΣΟΧ 1/2026"
+ASEP_DETAILS: dict[str, Any] = {
+    "competition": ASEP_COMPETITION,
+    "position_code": "101",
+    "criteria": {"unemployment_months": 8, "children": 2, "degree_grade": 7.5},
+}
+
 #: one application of each request type (domain file §7): type, subject, what else it carries
 APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("fee_exemption", "Απαλλαγή από τέλη καθαριότητας και φωτισμού", {}),
     ("tap_no_debt_certificate", "Βεβαίωση μη οφειλής ΤΑΠ", {"locale": "en"}),
     ("civil_registry_certificate", "Πιστοποιητικό γέννησης", {}),
-    ("asep_hiring_application", "Αίτηση στην προκήρυξη 3Κ/2026 του ΑΣΕΠ", {}),
+    ("asep_hiring_application", "Αίτηση στην προκήρυξη ΣΟΧ 1/2026", {"details": ASEP_DETAILS}),
     ("document_order", "Αντίγραφο ληξιαρχικής πράξης γάμου", {}),
     (
         "everyday_report",
@@ -31,14 +39,14 @@ APPLICATIONS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def _example(event_type: str) -> dict[str, Any]:
+def example_event(event_type: str) -> dict[str, Any]:
     path = contracts_dir() / "examples" / f"{event_type}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def story_events() -> Iterator[dict[str, Any]]:
     """One application of each type, the fee exemption's completion, a card and a DIAS payment."""
-    template = _example("request.submitted")
+    template = example_event("request.submitted")
     for number, (request_type, subject, extra) in enumerate(APPLICATIONS, start=1):
         event = copy.deepcopy(template)
         request_id = f"REQ-2026-{number:04d}"
@@ -50,9 +58,9 @@ def story_events() -> Iterator[dict[str, Any]]:
         if request_type != "fee_exemption":
             data.pop("business", None)
         yield event
-    yield _example("request.status_changed")
+    yield example_event("request.status_changed")
     paid_now = datetime.now(ATHENS).isoformat(timespec="seconds")  # today's, to reconcile today
-    card = _example("payment.completed")
+    card = example_event("payment.completed")
     card["data"]["paid_at"] = paid_now
     yield card
     dias = dias_payment()
@@ -66,7 +74,7 @@ DIAS_RF = "RF710000094014298"
 
 def dias_payment() -> dict[str, Any]:
     """A citizen pays through e-banking (DIAS): the portal hears of it with the RF and amount only."""
-    event = _example("payment.completed")
+    event = example_event("payment.completed")
     event["id"] = "evt-pay-dias-0001"
     event["subject"] = "payment/DIAS-2026-0001"
     data = event["data"]

@@ -20,6 +20,14 @@ class Cache(Protocol):
 
     async def forget(self, key: str) -> None: ...
 
+    async def starting_with(self, prefix: str, limit: int) -> dict[str, dict[str, Any]]:
+        """Live values whose key starts with `prefix` (at most `limit`), by key.
+
+        Keep one row per item (a follower of a request, say) rather than a list
+        in one row, so two deliveries adding items at once cannot lose one.
+        """
+        ...
+
 
 class SendRecords(Protocol):
     """Durable records of calls to a backend that cannot deduplicate (see `SendLog`)."""

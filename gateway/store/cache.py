@@ -24,3 +24,7 @@ class Cache(KeyedRows):
 
     async def put(self, key: str, value: dict[str, Any], ttl_seconds: float) -> None:
         await self._replace(key, {"value": value, "stored_at": utcnow()}, ttl_seconds)
+
+    async def starting_with(self, prefix: str, limit: int) -> dict[str, dict[str, Any]]:
+        rows = await self._live_starting_with(prefix, limit, lookup_cache.c.value)
+        return {row.key: row.value for row in rows}

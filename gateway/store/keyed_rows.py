@@ -50,6 +50,22 @@ class KeyedRows:
             return None
         return row
 
+    async def _live_starting_with(self, prefix: str, limit: int, *columns: Any) -> list[Any]:
+        """Live rows whose key starts with `prefix` (kept whole: a hashed key matches no prefix)."""
+        table = self.table
+        query = (
+            select(table.c.key, *columns)
+            .where(
+                (table.c.namespace == self.namespace)
+                & table.c.key.startswith(prefix, autoescape=True)
+                & (table.c.expires_at > utcnow())
+            )
+            .order_by(table.c.key)
+            .limit(limit)
+        )
+        async with self._store.read() as connection:
+            return list((await connection.execute(query)).all())
+
     async def _replace(self, key: str, values: dict[str, Any], ttl_seconds: float) -> None:
         expires_at = utcnow() + timedelta(seconds=ttl_seconds)
         mine = self._mine(key)

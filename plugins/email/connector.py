@@ -41,7 +41,15 @@ from gateway.plugin_api import (
     mark_backend_call,
     mask,
 )
-from plugins.email.messages import Outgoing, message_id, outgoing, recipient_key
+from plugins.email.audience import PLATFORM_ONLY, Audience
+from plugins.email.messages import (
+    LOCALES,
+    Outgoing,
+    message_id,
+    outgoing,
+    recipient_key,
+    status_facts,
+)
 from plugins.email.render import Renderer, one_line
 from plugins.email.settings import EmailSettings
 
@@ -58,13 +66,34 @@ class EmailConnector:
         self.settings = settings
         self.sends = SendLog(context.send_records, settings.in_doubt_days)
         self.renderer = Renderer(settings)
+        self.catalogue = context.request_types
+        self.audience = Audience(context.cache, settings)
         #: the last refusal of our login; /readyz shows it until a login succeeds
         self.configuration_fault: str | None = None
 
     # -- delivery ------------------------------------------------------------------------
 
+    async def messages(self, event: Event) -> tuple[list[Outgoing], dict[str, Any]]:
+        """Every message of the event, and what the result says besides (the citizen's choice)."""
+        notes: dict[str, Any] = {}
+        if event.type == "request.followed":
+            started, notes = await self.audience.follow(event)
+            return [started], notes
+        wants = await self.audience.wants_email(event.data)
+        if not wants:
+            notes["citizen"] = PLATFORM_ONLY
+        messages = outgoing(event, self.settings.departments, self.catalogue, citizen=wants)
+        if event.type == "request.status_changed":
+            facts = {locale: status_facts(event.data, locale, self.catalogue) for locale in LOCALES}
+            citizen = event.data.get("citizen") or {}
+            told = [m.to_address for m in messages] + [str(citizen.get("email") or "")]
+            messages += await self.audience.follower_messages(event.data, facts, told)
+        return messages, notes
+
     async def deliver(self, event: Event) -> DeliveryResult:
-        messages = outgoing(event, self.settings.departments)
+        if event.type == "request.unfollowed":
+            return DeliveryResult(result=await self.audience.unfollow(event))
+        messages, notes = await self.messages(event)
         sent: list[dict[str, str]] = []
         already, in_doubt, refused = [], [], []
         pending = []
@@ -98,7 +127,7 @@ class EmailConnector:
         if refused:
             raise PermanentError("the mail server refused: " + "; ".join(refused))
         return DeliveryResult(
-            result={"sent": sent, "already_sent": already, "recipients": len(messages)}
+            result={"sent": sent, "already_sent": already, "recipients": len(messages), **notes}
         )
 
     def _line(self, event_id: str, message: Outgoing) -> dict[str, str]:
@@ -208,7 +237,7 @@ class EmailConnector:
         if any(key != "sent" for key in facts) or answer not in ("yes", "true"):
             raise InvalidInputError('confirm takes no facts, or {"sent": "yes"}')
         lines = []
-        for message in outgoing(event, self.settings.departments):
+        for message in (await self.messages(event))[0]:
             key = recipient_key(event.id, message.to_address)
             if await self.sends.state(key) == SENDING:
                 await self.sends.done(key)
@@ -217,7 +246,7 @@ class EmailConnector:
 
     async def release(self, event: Event) -> None:
         """The server never took them: the next attempt sends the messages in doubt again."""
-        for message in outgoing(event, self.settings.departments):
+        for message in (await self.messages(event))[0]:
             key = recipient_key(event.id, message.to_address)
             if await self.sends.state(key) == SENDING:
                 await self.sends.forget(key)

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.plugin_api import Event, PermanentError
+from gateway.plugin_api import Event, PermanentError, RequestType
 
 ATHENS = ZoneInfo("Europe/Athens")
 LOCALES = ("el", "en")
@@ -28,14 +28,6 @@ STATUS = {
     "completed": ("Ολοκληρώθηκε", "completed"),
     "rejected": ("Απορρίφθηκε", "rejected"),
 }
-REQUEST_TYPE = {
-    "fee_exemption": ("Απαλλαγή από τέλη καθαριότητας και φωτισμού", "Exemption from cleaning and lighting fees"),
-    "tap_no_debt_certificate": ("Βεβαίωση μη οφειλής ΤΑΠ", "Certificate of no debt for ΤΑΠ"),
-    "civil_registry_certificate": ("Πιστοποιητικό ή ληξιαρχική πράξη", "Civil-registry certificate or act"),
-    "asep_hiring_application": ("Αίτηση σε διαγωνισμό ΑΣΕΠ", "Application to an ASEP hiring competition"),
-    "document_order": ("Παραγγελία πιστοποιητικών και εγγράφων", "Order of certificates and documents"),
-    "everyday_report": ("Αναφορά καθημερινότητας", "Everyday report"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,28 +91,49 @@ def _person(data: Mapping[str, Any], key: str) -> tuple[str, str] | None:
     return None
 
 
-def outgoing(event: Event, departments: Mapping[str, list[str]]) -> list[Outgoing]:
-    """Every message this event makes; an event with nobody to tell makes none."""
+def outgoing(
+    event: Event,
+    departments: Mapping[str, list[str]],
+    catalogue: Mapping[str, RequestType],
+    citizen: bool = True,
+) -> list[Outgoing]:
+    """Every message this event makes; `citizen` False when the citizen chose the platform only.
+
+    Followers and the citizen's choice are the audience's (I/O); this decides
+    the rest from the event alone.
+    """
     data = event.data
     locale = locale_of(data)
     if event.type == "request.registered":
-        return _to(data, "citizen", "request_registered", locale, _registered_facts(data, locale))
+        facts = _registered_facts(data, locale, catalogue)
+        return _to(data, "citizen", "request_registered", locale, facts) if citizen else []
     if event.type == "business.checked":
-        return _to(data, "citizen", "business_checked", locale, _checked_facts(data, locale))
+        facts = _checked_facts(data, locale, catalogue)
+        return _to(data, "citizen", "business_checked", locale, facts) if citizen else []
+    if event.type == "application.ranked":
+        facts = ranked_facts(data, locale, catalogue)
+        return _to(data, "citizen", "application_ranked", locale, facts) if citizen else []
     if event.type == "payment.recorded":
         return _to(data, "payer", "payment_recorded", locale, _payment_facts(data, locale))
     if event.type == "request.status_changed":
-        facts = _status_facts(data, locale)
-        messages = _to(data, "citizen", "status_changed", locale, facts)
+        facts = status_facts(data, locale, catalogue)
+        messages = _to(data, "citizen", "status_changed", locale, facts) if citizen else []
         if data.get("status") == "completed":
-            department = str(data.get("department") or data.get("request_type") or "")
-            staff_facts = {**_status_facts(data, "el"), "department": department}
+            department = _department(data, catalogue)
+            staff_facts = {**status_facts(data, "el", catalogue), "department": department}
             messages += [
                 Outgoing("request_completed_staff", "el", address, "", staff_facts)
                 for address in departments.get(department, [])
             ]
         return messages
     raise PermanentError(f"the email plugin does not handle {event.type} events; check the routes")
+
+
+def _department(data: Mapping[str, Any], catalogue: Mapping[str, RequestType]) -> str:
+    """The department the portal named; else the catalogue's for the type; else the type itself."""
+    request_type = str(data.get("request_type") or "")
+    entry = catalogue.get(request_type)
+    return str(data.get("department") or (entry.department if entry else None) or request_type)
 
 
 def _to(
@@ -130,16 +143,22 @@ def _to(
     return [Outgoing(template, locale, person[0], person[1], facts)] if person else []
 
 
-def _common(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
+def _common(
+    data: Mapping[str, Any], locale: str, catalogue: Mapping[str, RequestType]
+) -> dict[str, Any]:
     facts: dict[str, Any] = {"request_id": data.get("request_id", "")}
     if data.get("request_type"):
-        facts["request_type"] = label(REQUEST_TYPE, str(data["request_type"]), locale)
+        request_type = str(data["request_type"])
+        entry = catalogue.get(request_type)
+        facts["request_type"] = entry.label(locale) if entry else request_type
     return facts
 
 
-def _registered_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
+def _registered_facts(
+    data: Mapping[str, Any], locale: str, catalogue: Mapping[str, RequestType]
+) -> dict[str, Any]:
     return {
-        **_common(data, locale),
+        **_common(data, locale, catalogue),
         "subject": data.get("subject", ""),
         "protocol_number": data["protocol_number"],
         "protocol_date": day(data["protocol_date"]),
@@ -148,9 +167,11 @@ def _registered_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
     }
 
 
-def _status_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
+def status_facts(
+    data: Mapping[str, Any], locale: str, catalogue: Mapping[str, RequestType]
+) -> dict[str, Any]:
     facts = {
-        **_common(data, locale),
+        **_common(data, locale, catalogue),
         "status": label(STATUS, str(data["status"]), locale),
         "completed": data["status"] == "completed",
         "comment": data.get("comment", ""),
@@ -171,10 +192,28 @@ def _payment_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
     }
 
 
-def _checked_facts(data: Mapping[str, Any], locale: str) -> dict[str, Any]:
+def ranked_facts(
+    data: Mapping[str, Any], locale: str, catalogue: Mapping[str, RequestType]
+) -> dict[str, Any]:
+    points = Decimal(str(data["points"])).quantize(Decimal("0.01"))
+    return {
+        **_common(data, locale, catalogue),
+        "competition": data["competition"],
+        "position_code": data.get("position_code") or "",
+        "position": int(data["position"]),
+        "candidates": int(data["candidates"]),
+        "points": f"{points:.2f}".replace(".", ",") if locale == "el" else f"{points:.2f}",
+        "provisional": bool(data.get("provisional", True)),
+        "ranked_at": day(data["ranked_at"]),
+    }
+
+
+def _checked_facts(
+    data: Mapping[str, Any], locale: str, catalogue: Mapping[str, RequestType]
+) -> dict[str, Any]:
     main = [k for k in data.get("kad") or [] if k.get("kind") == "main"]
     return {
-        **_common(data, locale),
+        **_common(data, locale, catalogue),
         "business_name": data["name"],
         "afm": data["afm"],
         "eligible": bool(data["eligible"]),

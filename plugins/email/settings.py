@@ -49,6 +49,24 @@ class EmailSettings(PluginSettings):
     in_doubt_days: float = Field(
         90.0, gt=0, description="days the record of each message sent is kept"
     )
+    follow_secret: str | None = Field(
+        None,
+        min_length=32,
+        description="signs the unfollow link in every message to a follower (32+ characters)",
+    )
+    follow_days: float = Field(
+        365.0,
+        gt=0,
+        description="days a follower (an address) and a citizen's notify choice are kept",
+    )
+    max_followers: int = Field(
+        200, ge=1, le=10000, description="followers one request may have; more are refused"
+    )
+    unfollow_url: str | None = Field(
+        None,
+        description="the portal page a follower's link opens, with {token} for the signed "
+        "token; default: portal_url + /unfollow?token={token}",
+    )
 
     @field_validator("url")
     @classmethod
@@ -60,6 +78,15 @@ class EmailSettings(PluginSettings):
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
             raise ValueError("the port is not a number from 0 to 65535") from None
+        return value
+
+    @field_validator("unfollow_url")
+    @classmethod
+    def _unfollow_url(cls, value: str | None) -> str | None:
+        if value is not None and (
+            "{token}" not in value or not value.startswith(("http://", "https://"))
+        ):
+            raise ValueError("must be an http(s) URL with {token} in it")
         return value
 
     @field_validator("mock_admin_url")
@@ -119,6 +146,14 @@ class EmailSettings(PluginSettings):
     @property
     def implicit_tls(self) -> bool:
         return self.url.startswith("smtps://")
+
+    @property
+    def unfollow_link(self) -> str | None:
+        if self.unfollow_url:
+            return self.unfollow_url
+        if self.portal_url:
+            return self.portal_url.rstrip("/") + "/unfollow?token={token}"
+        return None
 
     @property
     def id_domain(self) -> str:

@@ -35,8 +35,8 @@ from gateway.plugin_api import (
     SendRecords,
     ThrottledError,
     TransientError,
+    http_refusal,
 )
-from plugins.protocol.answers import refusal
 from plugins.protocol.document import MEDIA_TYPE, application_docx, file_name
 from plugins.protocol.irida_api import WHO, IridaApi
 from plugins.protocol.mapping import (
@@ -120,7 +120,7 @@ class IridaDriver:
             await self.remember(app.reference, registration)
             self.refused = None
             return registration
-        error = refusal(response, WHO)
+        error = http_refusal(response, WHO)
         if status >= 500:  # ΙΡΙΔΑ may have registered it before failing
             raise self._in_doubt(app, record, error.message)
         await self.forget(app.reference)  # judged and refused (4xx), or asked to wait (429)

@@ -22,9 +22,10 @@ from gateway.plugin_api import (
     ConfigurationError,
     TransientError,
     backend_client,
+    backend_message,
     http_failures_as,
+    http_refusal,
 )
-from plugins.protocol.answers import backend_message, refusal
 from plugins.protocol.mapping import items_of, keys_folded, name_key
 from plugins.protocol.recipients import DepartmentSpec, Recipient, resolve
 from plugins.protocol.settings import ProtocolSettings
@@ -85,7 +86,7 @@ class IridaApi:
         if response.status_code == 200 and BAD_CREDENTIALS in text:
             raise configuration(f"{WHO} refused the username or password ({BAD_CREDENTIALS})")
         if response.status_code != 200:
-            raise refusal(response, f"{WHO}'s token service")
+            raise http_refusal(response, f"{WHO}'s token service")
         try:
             body: Any = response.json()
         except ValueError:
@@ -158,7 +159,7 @@ class IridaApi:
 
     def json(self, response: httpx.Response) -> Any:
         if response.status_code != 200:
-            raise refusal(response, WHO)
+            raise http_refusal(response, WHO)
         try:
             return response.json()
         except ValueError as exc:

@@ -211,7 +211,7 @@ def result(app_request_id: str, registration: Registration) -> dict[str, str]:
 def registered_data(event: Event, outcome: Mapping[str, str]) -> dict[str, Any]:
     """The data of request.registered: the result, plus what the e-mail to the citizen needs."""
     data: dict[str, Any] = dict(outcome)
-    for key in ("citizen", "request_type", "subject", "locale"):
+    for key in ("citizen", "request_type", "subject", "locale", "notify"):
         if key in event.data:
             data[key] = event.data[key]
     return data

@@ -13,8 +13,8 @@ from gateway.plugin_api import (
     TransientError,
     backend_client,
     http_failures_as,
+    http_refusal,
 )
-from plugins.protocol.answers import refusal
 from plugins.protocol.mapping import Application, Registration, rest_body, rest_registration
 from plugins.protocol.settings import ProtocolSettings
 
@@ -44,7 +44,7 @@ class RestDriver:
             except ValueError as exc:
                 # it may have registered: the next attempt sends the same reference and learns
                 raise TransientError(f"{WHO}'s answer does not fit the contract: {exc}") from exc
-        error = refusal(response, WHO)
+        error = http_refusal(response, WHO)
         if isinstance(error, ConfigurationError):
             self.configuration_fault = error.message
         raise error
@@ -64,7 +64,7 @@ class RestDriver:
         if self.configuration_fault:
             return Health(False, self.configuration_fault)
         if response.status_code != 200:
-            return Health(False, refusal(response, WHO).message)
+            return Health(False, http_refusal(response, WHO).message)
         try:
             version = response.json().get("version", "")
         except (ValueError, AttributeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gateway.plugin_api import PluginSettings
 from plugins.protocol.recipients import parse_spec
@@ -18,7 +18,7 @@ REQUEST_TYPES = (
     "everyday_report",
 )
 
-#: who sees each request type (domain file §7); the config may rename or re-route any of them
+#: who receives each of the six (domain file §7); a type added to [request_types] needs a line here
 DEFAULT_DEPARTMENTS = {
     "fee_exemption": "Τμήμα Εσόδων",
     "tap_no_debt_certificate": "Τμήμα Ταμείου",
@@ -73,11 +73,13 @@ class ProtocolSettings(PluginSettings):
 
     @field_validator("departments")
     @classmethod
-    def _known_types(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(REQUEST_TYPES))
+    def _known_types(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        # the config's catalogue when the gateway validates; the procurement's six otherwise
+        known = list((info.context or {}).get("request_types") or REQUEST_TYPES)
+        unknown = sorted(set(value) - set(known))
         if unknown:
             raise ValueError(
-                f"unknown request type(s): {', '.join(unknown)}; known: {', '.join(REQUEST_TYPES)}"
+                f"unknown request type(s): {', '.join(unknown)}; the catalogue has: {', '.join(known)}"
             )
         empty = sorted(key for key, department in value.items() if not department.strip())
         if empty:

@@ -76,7 +76,7 @@ class TaxisConnector:
             raise PermanentError("a fee exemption needs data.business.afm; this event has none")
         result = await self.check(business["afm"])
         derived = {**result, "request_id": event.data.get("request_id")}
-        for key in ("citizen", "locale"):
+        for key in ("citizen", "locale", "notify"):
             if key in event.data:
                 derived[key] = event.data[key]
         return DeliveryResult(result=result, emit=[Emit("business.checked", derived)])

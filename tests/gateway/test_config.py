@@ -22,6 +22,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
         "TAXIS_PASSWORD": "pass",
         "IRIDA_USERNAME": "user",
         "IRIDA_PASSWORD": "pass",
+        "ASEP_TOKEN": "asep-token",
+        "GATEWAY_FOLLOW_SECRET": "f" * 32,
     }
     settings = load_settings(str(EXAMPLE_CONFIG), environ=env)
     text = EXAMPLE_CONFIG.read_text()

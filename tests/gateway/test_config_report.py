@@ -120,7 +120,7 @@ def test_good_urls_pass(url: str) -> None:
 def test_every_url_key_of_every_plugin_is_checked(
     tmp_path: Path, plugin: str, key: str, value: str
 ) -> None:
-    from gateway.starter import EXAMPLE_CONFIG
+    from gateway.starter import ASEP_FIELDS, EXAMPLE_CONFIG
 
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     section = f"[plugins.{plugin}]\n"
@@ -134,6 +134,8 @@ def test_every_url_key_of_every_plugin_is_checked(
     (tmp_path / "taxis-affected-kad.sample.toml").write_text(
         (EXAMPLE_CONFIG.parent / "taxis-affected-kad.sample.toml").read_text(encoding="utf-8")
     )
+    (tmp_path / "request-types").mkdir()
+    (tmp_path / "request-types" / ASEP_FIELDS.name).write_bytes(ASEP_FIELDS.read_bytes())
     env = {
         n: "x" * 20
         for n in (
@@ -143,8 +145,10 @@ def test_every_url_key_of_every_plugin_is_checked(
             "TAXIS_PASSWORD",
             "IRIDA_USERNAME",
             "IRIDA_PASSWORD",
+            "ASEP_TOKEN",
         )
     }
+    env["GATEWAY_FOLLOW_SECRET"] = "f" * 32
     env["GATEWAY_PORTAL_SECRET"] = SECRET
     with pytest.raises(ConfigError) as caught:
         assemble_file(config, environ=env)

@@ -44,6 +44,7 @@ EXPORTED = {
     "PermanentError",
     "PluginContext",
     "PluginSettings",
+    "RequestType",
     "SendLog",
     "SendRecords",
     "SettlesByHand",
@@ -53,10 +54,12 @@ EXPORTED = {
     "afm_problem",
     "backend_span",
     "backend_client",
+    "backend_message",
     "current_traceparent",
     "first_bytes",
     "hookimpl",
     "http_failures_as",
+    "http_refusal",
     "is_redirect",
     "last_status",
     "mark_backend_call",
@@ -142,7 +145,8 @@ from gateway.app import create_app
 from gateway.assembly import assemble_file
 env = {"GATEWAY_PORTAL_SECRET": "whsec_dGVzdC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZg==",
        "GATEWAY_PORTAL_TOKEN": "t" * 24, "GATEWAY_OPERATOR_TOKEN": "o" * 24,
-       "TAXIS_USERNAME": "u", "TAXIS_PASSWORD": "p", "IRIDA_USERNAME": "u", "IRIDA_PASSWORD": "p"}
+       "TAXIS_USERNAME": "u", "TAXIS_PASSWORD": "p", "IRIDA_USERNAME": "u", "IRIDA_PASSWORD": "p",
+       "ASEP_TOKEN": "a", "GATEWAY_FOLLOW_SECRET": "f" * 32}
 parts = assemble_file(Path(sys.argv[1]), environ=env)
 create_app(parts)
 for context in parts.contexts().values():

@@ -16,8 +16,11 @@ def test_the_types_and_their_origin() -> None:
         "request.status_changed",
         "payment.completed",
         "payment.failed",
+        "request.followed",
+        "request.unfollowed",
     }
     assert SCHEMAS.known_types - SCHEMAS.portal_types == {
+        "application.ranked",
         "request.registered",
         "business.checked",
         "payment.recorded",
@@ -126,3 +129,36 @@ def test_fast_and_thorough_engines_agree(event_type: str, mutation: int) -> None
     event = json.loads((contracts_dir() / "examples" / f"{event_type}.json").read_text())
     MUTATIONS[mutation](event)
     assert SCHEMAS.fast_verdict(event) == (SCHEMAS.explain(event) == [])
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "path", "words"),
+    [
+        ("request.followed", {"email": None}, "$.data", "'email' is a required property"),
+        ("request.followed", {"email": "Nikos <n@example.gr>"}, "$.data.email", "bare e-mail"),
+        ("request.followed", {"locale": "de"}, "$.data.locale", "is not one of"),
+        ("request.unfollowed", {"email": None, "token": None}, "$.data", "needs email or token"),
+        ("request.unfollowed", {"token": "no-dot-in-it-at-all"}, "$.data.token", "does not match"),
+        ("request.submitted", {"notify": ["sms"]}, "$.data.notify[0]", "is not one of"),
+        ("request.submitted", {"notify": ["email", "email"]}, "$.data.notify", "non-unique"),
+        ("request.status_changed", {"notify": "email"}, "$.data.notify", "not of type 'array'"),
+        ("request.submitted", {"details": ["x"]}, "$.data.details", "not of type 'object'"),
+        ("application.ranked", {"position": 0}, "$.data.position", "less than the minimum"),
+        ("application.ranked", {"points": 12.5}, "$.data.points", "not of type 'string'"),
+    ],
+)
+def test_the_new_events_refuse_what_does_not_fit(
+    event_type: str, data: dict[str, object], path: str, words: str
+) -> None:
+    event = example(event_type)
+    for key, value in data.items():
+        if value is None:
+            event["data"].pop(key, None)
+        else:
+            event["data"][key] = value
+    if event_type == "request.unfollowed" and data.get("email", 1) is None:
+        event["data"].pop("token", None)
+    found = SCHEMAS.validate(event)
+    assert found, event
+    assert any(v.path.startswith(path) and words in v.message for v in found), found
+    assert SCHEMAS.fast_verdict(event) is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 from gateway.config import Settings, parse_settings
@@ -32,6 +33,8 @@ def build_settings(
     host: PluginHost | None = None,
     operators: dict[str, dict[str, Any]] | None = None,
     departments: dict[str, dict[str, Any]] | None = None,
+    request_types: dict[str, dict[str, Any]] | None = None,
+    config_dir: Path | None = None,
     **gateway: Any,
 ) -> Settings:
     raw = {
@@ -51,4 +54,12 @@ def build_settings(
         "operators": operators or {},
         "departments": departments or {},
     }
-    return parse_settings(raw, (host or PluginHost()).settings_model, KNOWN_TYPES, environ={})
+    if request_types is not None:
+        raw["request_types"] = request_types
+    return parse_settings(
+        raw,
+        (host or PluginHost()).settings_model,
+        KNOWN_TYPES,
+        environ={},
+        config_dir=config_dir,
+    )

@@ -226,3 +226,17 @@ async def test_the_audit_page_filters_by_day_and_names_a_wrong_date(
     assert "console_login" not in future.text
     wrong = await client.get("/console/audit?until=soon")
     assert 'href="#until"' in wrong.text
+
+
+async def test_the_search_names_request_types_from_the_catalogue_in_the_pages_language(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    await settled(world, application(3, "names"))  # a civil-registry certificate
+    await as_staff(client, "anna")
+    greek = await client.get("/console/events")
+    assert "Πιστοποιητικό ή ληξιαρχική πράξη" in greek.text
+    assert 'title="civil_registry_certificate"' in greek.text
+    client.cookies.set("gateway_console_lang", "en")
+    english = await client.get("/console/events")
+    assert "Civil-registry certificate or act" in english.text
+    assert "Πιστοποιητικό ή ληξιαρχική πράξη" not in english.text

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from gateway.plugin_api import Event, PluginContext
+from gateway.plugin_api import Cache, Event, PluginContext
 from gateway.store.send_records import SendRecordTable
 from mocks.smtp import FakeSmtp
 from plugins.email.connector import EmailConnector
@@ -27,13 +27,16 @@ def settings(mock: FakeSmtp, **changes: Any) -> EmailSettings:
     return EmailSettings(**{**keys, **changes})
 
 
-def connector(mock: FakeSmtp, records: SendRecordTable | None, **changes: Any) -> EmailConnector:
+def connector(
+    mock: FakeSmtp, records: SendRecordTable | None, cache: Cache | None = None, **changes: Any
+) -> EmailConnector:
     return EmailConnector(
         PluginContext(
             "email",
             settings(mock, **changes),
             Path("."),
             logging.getLogger("test"),
+            cache=cache,
             send_records=records,
         )
     )

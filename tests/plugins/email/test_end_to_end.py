@@ -87,6 +87,9 @@ async def test_every_request_type_and_a_payment_go_all_the_way_once(story) -> No
             ("request.submitted", "webhook"): 6,
             ("request.submitted", "genesis"): 6,
             ("request.submitted", "taxis"): 1,
+            ("request.submitted", "asep"): 1,
+            ("application.ranked", "email"): 1,
+            ("application.ranked", "webhook"): 1,
             ("request.registered", "email"): 6,
             ("request.registered", "webhook"): 6,
             ("business.checked", "email"): 1,
@@ -101,12 +104,13 @@ async def test_every_request_type_and_a_payment_go_all_the_way_once(story) -> No
 
     messages = mocks["email"].messages
     ids = [m["message_id"] for m in messages]
-    assert len(ids) == len(set(ids)) == 20  # 6 registered, 1 verdict, 6 + 6 completed, 1 receipt
+    # 6 registered, 1 verdict, 1 ranking, 6 + 6 completed, 1 receipt
+    assert len(ids) == len(set(ids)) == 21
     citizen = "maria.papadopoulou@example.gr"
     admins = settings.plugins["email"].departments
     expected_admins = Counter(admins[DEPARTMENT[e["data"]["request_type"]]][0] for e in submitted)
     got = Counter(m["envelope_to"][0] for m in messages)
-    assert got == Counter({citizen: 14, **expected_admins})
+    assert got == Counter({citizen: 15, **expected_admins})
     for event in submitted:
         request_id = event["data"]["request_id"]
         mine = [m for m in messages if request_id in m["subject"]]
@@ -115,7 +119,9 @@ async def test_every_request_type_and_a_payment_go_all_the_way_once(story) -> No
             m for m in mine if ("registered" if english else "πρωτοκολλήθηκε") in m["subject"]
         ]
         assert len(registered) == 1, [m["subject"] for m in mine]
-        assert len([m for m in mine if m["envelope_to"] == [citizen]]) == 2  # registered, completed
+        # registered, completed; and ranked, for the ASEP application
+        ranked = event["data"]["request_type"] == "asep_hiring_application"
+        assert len([m for m in mine if m["envelope_to"] == [citizen]]) == 2 + ranked
     (receipt,) = [m for m in messages if "125,40 €" in m["subject"]]
     assert receipt["envelope_to"] == [citizen]
     (verdict,) = [m for m in messages if "απαλλαγή" in m["subject"]]
@@ -124,9 +130,10 @@ async def test_every_request_type_and_a_payment_go_all_the_way_once(story) -> No
     # the backends saw each application once
     assert len(mocks["protocol"].documents) == 6
     assert len(mocks["genesis"].receipts) == 1
+    assert len(mocks["asep"].applications["ΣΟΧ 1/2026"]) == 1
     assert Counter(mocks["webhook"].deliveries_seen.values()) == Counter(
-        {1: 15}
-    )  # 6 submitted, 6 registered, verdict, payment, receipt
+        {1: 16}
+    )  # 6 submitted, 6 registered, verdict, ranking, payment, receipt
 
 
 async def test_in_a_running_gateway_4xx_is_retried_and_5xx_is_dead_with_the_reply(

@@ -5,29 +5,30 @@ from __future__ import annotations
 import pytest
 
 from gateway.errors import PermanentError
+from gateway.request_types import BUILT_IN
 from plugins.email.messages import day, message_id, money, outgoing, recipient_key, rf_display
 from tests.plugins.email.support import ADMIN, CITIZEN, event
 
 
 def test_completed_with_no_department_falls_back_to_the_request_type() -> None:
     completed = event("request.status_changed", department="")
-    by_type = outgoing(completed, {"fee_exemption": ["fees@serres.gr"]})
+    by_type = outgoing(completed, {"fee_exemption": ["fees@serres.gr"]}, BUILT_IN)
     assert [m.to_address for m in by_type] == [CITIZEN, "fees@serres.gr"]
-    assert [m.to_address for m in outgoing(completed, {"revenue": [ADMIN]})] == [CITIZEN]
+    assert [m.to_address for m in outgoing(completed, {"revenue": [ADMIN]}, BUILT_IN)] == [CITIZEN]
 
 
 def test_recipients_per_event_type() -> None:
-    assert [m.to_address for m in outgoing(event("request.registered"), {})] == [CITIZEN]
-    assert [m.to_address for m in outgoing(event("payment.recorded"), {})] == [CITIZEN]
-    assert [m.to_address for m in outgoing(event("business.checked"), {})] == [CITIZEN]
+    assert [m.to_address for m in outgoing(event("request.registered"), {}, BUILT_IN)] == [CITIZEN]
+    assert [m.to_address for m in outgoing(event("payment.recorded"), {}, BUILT_IN)] == [CITIZEN]
+    assert [m.to_address for m in outgoing(event("business.checked"), {}, BUILT_IN)] == [CITIZEN]
     with pytest.raises(PermanentError, match="check the routes"):
-        outgoing(event("request.submitted"), {})
+        outgoing(event("request.submitted"), {}, BUILT_IN)
 
 
 def test_an_unknown_locale_is_greek() -> None:
     registered = event("request.registered")
     data = {**registered.data, "locale": "fr"}
-    (message,) = outgoing(type(registered)(**{**registered.__dict__, "data": data}), {})
+    (message,) = outgoing(type(registered)(**{**registered.__dict__, "data": data}), {}, BUILT_IN)
     assert message.locale == "el"
 
 
@@ -55,5 +56,8 @@ def test_a_receipt_without_a_payer_sends_nothing() -> None:
     """A DIAS payment may come without a payer: its receipt e-mail goes only where there is an address."""
     recorded = event("payment.recorded")
     data = {k: v for k, v in recorded.data.items() if k != "payer"}
-    assert outgoing(type(recorded)(recorded.id, recorded.type, recorded.source, data), {}) == []
-    assert len(outgoing(recorded, {})) == 1
+    assert (
+        outgoing(type(recorded)(recorded.id, recorded.type, recorded.source, data), {}, BUILT_IN)
+        == []
+    )
+    assert len(outgoing(recorded, {}, BUILT_IN)) == 1

@@ -12,6 +12,7 @@ import aiosmtplib
 import pytest
 
 from gateway.plugin_api import Event, PermanentError
+from gateway.request_types import BUILT_IN
 from gateway.store import open_store
 from gateway.store.send_records import SendRecordTable
 from mocks.smtp import FakeSmtp
@@ -34,7 +35,7 @@ HOSTILE_NAMES = [
 def _message(full_name: str, email: str = CITIZEN) -> EmailMessage:
     data: dict[str, Any] = {"citizen": {"afm": "090165560", "full_name": full_name, "email": email}}
     event = Event.from_envelope(example("request.registered", data=data))
-    (message,) = outgoing(event, SETTINGS.departments)
+    (message,) = outgoing(event, SETTINGS.departments, BUILT_IN)
     parsed = message_from_bytes(RENDERER.email(message, event.id), policy=default)
     assert isinstance(parsed, EmailMessage)
     return parsed

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.plugin_api import Event
+from gateway.request_types import BUILT_IN
 from plugins.email.messages import outgoing
 from plugins.email.render import Renderer, environment
 from plugins.email.settings import EmailSettings
@@ -24,7 +25,9 @@ RENDERER = Renderer(SETTINGS)
 
 def rendered(event_type: str, locale: str, **data: Any) -> list[tuple[str, Any]]:
     event = Event.from_envelope(example(event_type, data={"locale": locale, **data}))
-    return [(m.template, RENDERER.render(m)) for m in outgoing(event, SETTINGS.departments)]
+    return [
+        (m.template, RENDERER.render(m)) for m in outgoing(event, SETTINGS.departments, BUILT_IN)
+    ]
 
 
 def everywhere(message: Any, *facts: str) -> None:
@@ -95,7 +98,7 @@ def test_verdict_and_its_reasons(locale: str, eligible: bool) -> None:
     event["data"].update(eligible=eligible, reasons=reasons)
     ((template, message),) = [
         (m.template, RENDERER.render(m))
-        for m in outgoing(Event.from_envelope(event), SETTINGS.departments)
+        for m in outgoing(Event.from_envelope(event), SETTINGS.departments, BUILT_IN)
     ]
     assert template == "business_checked"
     verdict = {
@@ -130,6 +133,9 @@ def test_every_template_exists_in_both_languages() -> None:
             "payment_recorded.j2",
             "business_checked.j2",
             "reasons.j2",  # the fee-exemption reasons, imported by business_checked.j2
+            "application_ranked.j2",
+            "follow_started.j2",
+            "follower_status_changed.j2",
         }
     )
 

@@ -1,4 +1,8 @@
-"""A registry's HTTP refusals in the gateway's terms, with the registry's own words kept."""
+"""A backend's HTTP refusals in the gateway's terms, with the backend's own words kept.
+
+One rule for every plugin that speaks a REST contract: 401/403 and a redirect
+are our set-up, 429 waits, another 4xx is the backend's judgement, 5xx passes.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,21 @@ from typing import Any
 
 import httpx
 
-from gateway.plugin_api import (
+from gateway.errors import (
     ConfigurationError,
     GatewayError,
     PermanentError,
     ThrottledError,
     TransientError,
-    is_redirect,
-    retry_after_seconds,
 )
+from gateway.plugin_kit.http_client import is_redirect
+from gateway.plugin_kit.retry_after import retry_after_seconds
 
 DEFAULT_RETRY_AFTER = 60.0
 
 
 def backend_message(response: httpx.Response) -> str:
-    """What the registry said: its JSON error fields, or the start of its text."""
+    """What the backend said: its JSON error fields, or the start of its text."""
     try:
         body: Any = response.json()
     except ValueError:
@@ -42,8 +46,8 @@ def retry_after(response: httpx.Response) -> float:
     return retry_after_seconds(response.headers.get("Retry-After"), DEFAULT_RETRY_AFTER)
 
 
-def refusal(response: httpx.Response, who: str) -> GatewayError:
-    """4xx: the registry judged the request (permanent; 401/403 are our set-up); 5xx: transient."""
+def http_refusal(response: httpx.Response, who: str) -> GatewayError:
+    """4xx: the backend judged the request (permanent; 401/403 are our set-up); 5xx: transient."""
     status = response.status_code
     message = f"{who} answered HTTP {status}: {backend_message(response)}"
     if status in (401, 403):

@@ -219,3 +219,10 @@ async def test_a_ranking_is_mailed_unless_the_citizen_chose_the_platform(sender,
     assert "Θέση: 3 από 17" in message["text"] and "Μόρια: 1350,00" in message["text"]
     silent = event("application.ranked", request_id="REQ-2026-0010", notify=[])
     assert (await mailer.deliver(silent)).result["sent"] == []
+
+
+async def test_a_citizen_following_their_own_request_gets_one_mail_a_change(sender, smtp) -> None:  # type: ignore[no-untyped-def]
+    mailer = sender()
+    await mailer.deliver(follow(CITIZEN.upper()))
+    sent = (await mailer.deliver(status("evt-status-11"))).result["sent"]
+    assert [line["template"] for line in sent] == ["el/status_changed"]

@@ -15,6 +15,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
+def config_relative(value: str, info: ValidationInfo) -> Path:
+    """A relative path is read from the config file's folder, wherever the gateway was started."""
+    path = Path(value)
+    base = (info.context or {}).get("config_dir")
+    return Path(base) / path if base is not None and not path.is_absolute() else path
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -248,10 +255,7 @@ class ReconciliationSection(_Strict):
     @field_validator("report_dir")
     @classmethod
     def _relative_to_config(cls, value: str, info: ValidationInfo) -> str:
-        base = (info.context or {}).get("config_dir")
-        if value and base is not None and not Path(value).is_absolute():
-            return str(Path(base) / value)
-        return value
+        return str(config_relative(value, info)) if value else value
 
     @property
     def time(self) -> dt.time:

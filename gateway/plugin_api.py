@@ -5,7 +5,8 @@ import under plugins/); `__all__` is pinned by a test, so the surface
 changes only on purpose. What is here:
 
 - hooks: `hookimpl`;
-- settings: `PluginSettings`, the base of a plugin's `[plugins.NAME]` model;
+- settings: `PluginSettings`, the base of a plugin's `[plugins.NAME]` model, and
+  `config_relative` (a path in it read from the config file's folder);
 - errors, which decide what happens to a delivery: `GatewayError` and its
   kinds `TransientError` (`ConnectionFailed`), `PermanentError`
   (`ConfigurationError`, `NotFoundError`, `InvalidInputError`),
@@ -19,7 +20,7 @@ changes only on purpose. What is here:
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
 - backend calls: `backend_client` (httpx with an answer cap, `AnswerTooLarge`,
-  redirects off, `is_redirect`), `mark_backend_call` (any other protocol),
+  redirects off, `is_redirect`), `settings_client` (the same from a plugin's settings), `mark_backend_call` (any other protocol),
   `retry_after_seconds` (a `Retry-After` read safely);
 - tracing: `backend_span` (a client span around a call that is not HTTP, e.g.
   SMTP; HTTP calls through `backend_client` get theirs), `current_traceparent`;
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.config import PluginSettings
+from gateway.config_sections import config_relative
 from gateway.domain.afm import afm_problem, normalize_afm
 from gateway.domain.rf import normalize_rf, rf_for, rf_problem
 from gateway.errors import (
@@ -62,6 +64,7 @@ from gateway.plugin_kit.http_client import (
     backend_client,
     first_bytes,
     is_redirect,
+    settings_client,
 )
 from gateway.plugin_kit.http_errors import http_failures_as
 from gateway.plugin_kit.http_refusals import backend_message, http_refusal
@@ -112,6 +115,7 @@ __all__ = [
     "backend_client",
     "backend_message",
     "backend_span",
+    "config_relative",
     "current_traceparent",
     "first_bytes",
     "hookimpl",
@@ -126,6 +130,7 @@ __all__ = [
     "retry_after_seconds",
     "rf_for",
     "rf_problem",
+    "settings_client",
     "signed_headers",
 ]
 

@@ -22,6 +22,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from gateway.config_problems import ConfigProblem, problems_from
+from gateway.config_sections import config_relative
 from gateway.config_words import did_you_mean
 
 #: a type's name: what the portal sends, and a key in config and SQL filters
@@ -62,10 +63,7 @@ class RequestType(BaseModel):
         """Read and checked now, so a broken fragment stops check-config, not an application."""
         if value is None:
             return None
-        path = Path(value)
-        base = (info.context or {}).get("config_dir")
-        if base is not None and not path.is_absolute():
-            path = Path(base) / path
+        path = config_relative(value, info)
         read_fragment(path)
         return str(path)
 

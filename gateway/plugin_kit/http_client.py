@@ -11,7 +11,7 @@ as having called its backend (see `backend_calls`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -97,6 +97,30 @@ def backend_client(
         timeout=timeout,
         follow_redirects=follow_redirects,
         transport=BoundedTransport(max_answer_bytes, inner),
+        **options,
+    )
+
+
+class BackendSettings(Protocol):
+    """What a plugin's settings say about its backend (`PluginSettings` has them all)."""
+
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_answer_bytes(self) -> int: ...
+    @property
+    def follow_redirects(self) -> bool: ...
+
+
+def settings_client(settings: BackendSettings, **options: Any) -> httpx.AsyncClient:
+    """`backend_client` for the backend at `settings.url`, with the plugin's timeout, cap and redirects."""
+    return backend_client(
+        base_url=settings.url or "",
+        timeout=settings.timeout,
+        max_answer_bytes=settings.max_answer_bytes,
+        follow_redirects=settings.follow_redirects,
         **options,
     )
 

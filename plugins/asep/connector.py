@@ -20,10 +20,10 @@ from gateway.plugin_api import (
     InvalidInputError,
     NotFoundError,
     TransientError,
-    backend_client,
     backend_message,
     http_failures_as,
     http_refusal,
+    settings_client,
 )
 from plugins.asep.mapping import application_of, ranked_data, ranking_of, segment
 from plugins.asep.settings import AsepSettings
@@ -34,12 +34,8 @@ WHO = "the ranking software"
 class AsepConnector:
     def __init__(self, settings: AsepSettings) -> None:
         self.settings = settings
-        self.client = backend_client(
-            base_url=settings.url,
-            timeout=settings.timeout,
-            max_answer_bytes=settings.max_answer_bytes,
-            follow_redirects=settings.follow_redirects,
-            headers={"Authorization": f"Bearer {settings.token}"},
+        self.client = settings_client(
+            settings, headers={"Authorization": f"Bearer {settings.token}"}
         )
         #: the last refusal of our token; /readyz shows it until a call succeeds
         self.configuration_fault: str | None = None

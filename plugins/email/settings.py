@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gateway.plugin_api import PluginSettings
+from gateway.plugin_api import PluginSettings, config_relative
 
 
 class EmailSettings(PluginSettings):
@@ -103,10 +102,7 @@ class EmailSettings(PluginSettings):
         """Relative to the config file; it must exist now, not at the first message."""
         if value is None:
             return None
-        path = Path(value)
-        base = (info.context or {}).get("config_dir")
-        if base is not None and not path.is_absolute():
-            path = Path(base) / path
+        path = config_relative(value, info)
         if not path.is_file():
             raise ValueError(f"{path} is not a file")
         return str(path)

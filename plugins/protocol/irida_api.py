@@ -21,10 +21,10 @@ import httpx
 from gateway.plugin_api import (
     ConfigurationError,
     TransientError,
-    backend_client,
     backend_message,
     http_failures_as,
     http_refusal,
+    settings_client,
 )
 from plugins.protocol.mapping import items_of, keys_folded, name_key
 from plugins.protocol.recipients import DepartmentSpec, Recipient, resolve
@@ -50,12 +50,7 @@ def configuration(message: str) -> ConfigurationError:
 class IridaApi:
     def __init__(self, settings: ProtocolSettings, clock: Any) -> None:
         self.settings = settings
-        self.client = backend_client(
-            base_url=settings.url,
-            timeout=settings.timeout,
-            max_answer_bytes=settings.max_answer_bytes,
-            follow_redirects=settings.follow_redirects,
-        )
+        self.client = settings_client(settings)
         self._clock = clock
         self._token: str | None = None
         self._token_expires = 0.0

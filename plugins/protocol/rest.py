@@ -11,9 +11,9 @@ from gateway.plugin_api import (
     ConfigurationError,
     Health,
     TransientError,
-    backend_client,
     http_failures_as,
     http_refusal,
+    settings_client,
 )
 from plugins.protocol.mapping import Application, Registration, rest_body, rest_registration
 from plugins.protocol.settings import ProtocolSettings
@@ -24,12 +24,8 @@ WHO = "the e-protocol registry"
 class RestDriver:
     def __init__(self, settings: ProtocolSettings) -> None:
         self.settings = settings
-        self.client = backend_client(
-            base_url=settings.url,
-            timeout=settings.timeout,
-            max_answer_bytes=settings.max_answer_bytes,
-            follow_redirects=settings.follow_redirects,
-            headers={"Authorization": f"Bearer {settings.token}"},
+        self.client = settings_client(
+            settings, headers={"Authorization": f"Bearer {settings.token}"}
         )
         #: the last refusal of our credentials; /readyz shows it until a call succeeds
         self.configuration_fault: str | None = None

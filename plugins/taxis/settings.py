@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from gateway.plugin_api import PluginSettings, afm_problem
+from gateway.plugin_api import PluginSettings, afm_problem, config_relative
 from plugins.taxis.rule import AffectedList, list_code
 
 
@@ -66,11 +66,7 @@ class TaxisSettings(PluginSettings):
     @field_validator("affected_kad_file")
     @classmethod
     def _relative_to_config(cls, value: str | None, info: ValidationInfo) -> str | None:
-        """A relative path is read from the config file's folder, wherever the gateway was started."""
-        base = (info.context or {}).get("config_dir")
-        if value and base is not None and not Path(value).is_absolute():
-            return str(Path(base) / value)
-        return value
+        return str(config_relative(value, info)) if value else value
 
     @field_validator("affected_kad")
     @classmethod

@@ -53,6 +53,7 @@ EXPORTED = {
     "TransientError",
     "afm_problem",
     "backend_span",
+    "config_relative",
     "backend_client",
     "backend_message",
     "current_traceparent",
@@ -69,6 +70,7 @@ EXPORTED = {
     "rf_for",
     "retry_after_seconds",
     "rf_problem",
+    "settings_client",
     "signed_headers",
 }
 

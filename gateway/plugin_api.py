@@ -20,7 +20,9 @@ changes only on purpose. What is here:
 - storage the core lends a plugin: the `Cache` and `SendRecords` protocols,
   and `SendLog` (`SENDING`, `DONE`) over the latter;
 - backend calls: `backend_client` (httpx with an answer cap, `AnswerTooLarge`,
-  redirects off, `is_redirect`), `settings_client` (the same from a plugin's settings), `mark_backend_call` (any other protocol),
+  redirects off, `is_redirect`), `settings_client` (the same from a plugin's settings),
+  `BackendSession` and `BackendAnswer` (aiohttp under the same rules, for a backend
+  called at volume), `mark_backend_call` (any other protocol),
   `retry_after_seconds` (a `Retry-After` read safely);
 - tracing: `backend_span` (a client span around a call that is not HTTP, e.g.
   SMTP; HTTP calls through `backend_client` get theirs), `current_traceparent`;
@@ -68,6 +70,7 @@ from gateway.plugin_kit.http_client import (
 )
 from gateway.plugin_kit.http_errors import http_failures_as
 from gateway.plugin_kit.http_refusals import backend_message, http_refusal
+from gateway.plugin_kit.http_session import BackendAnswer, BackendSession
 from gateway.plugin_kit.retry_after import retry_after_seconds
 from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
 from gateway.plugin_kit.soap import SoapService, last_status
@@ -81,6 +84,8 @@ __all__ = [
     "DONE",
     "SENDING",
     "AnswerTooLarge",
+    "BackendAnswer",
+    "BackendSession",
     "Cache",
     "ConfigurationError",
     "ConfirmField",

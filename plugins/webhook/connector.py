@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from gateway.plugin_api import (
+    BackendAnswer,
+    BackendSession,
     DeliveryResult,
     Event,
+    GatewayError,
     Health,
     PermanentError,
     ThrottledError,
     TransientError,
-    backend_client,
     current_traceparent,
-    first_bytes,
-    http_failures_as,
-    is_redirect,
     mask,
     retry_after_seconds,
     signed_headers,
@@ -65,14 +62,16 @@ def kept(answer: str, cut: bool) -> Any:
 
 class WebhookConnector:
     def __init__(
-        self, name: str, settings: WebhookSettings, client: httpx.AsyncClient | None = None
+        self, name: str, settings: WebhookSettings, session: BackendSession | None = None
     ) -> None:
         self.name = name
         self.settings = settings
-        self.client = client or backend_client(
+        # aiohttp, not httpx: this plugin carries every event, and httpcore's pool does not
+        # keep up with many requests at once (see plugin_kit/http_session.py)
+        self.session = session or BackendSession(
             timeout=settings.timeout,
-            max_answer_bytes=settings.max_answer_bytes,
             follow_redirects=settings.follow_redirects,
+            connections=max(settings.concurrency, 1),
         )
 
     async def deliver(self, event: Event) -> DeliveryResult:
@@ -81,44 +80,41 @@ class WebhookConnector:
         headers = {"Content-Type": "application/cloudevents+json", "Idempotency-Key": key}
         if self.settings.secret:
             headers.update(signed_headers(self.settings.secret, key, body))
-        with http_failures_as(self.settings.url):
-            async with self.client.stream(
-                "POST", self.settings.url, content=body, headers=headers
-            ) as response:
-                # the status decides; of the answer only its start is read and kept
-                head, cut = await first_bytes(response, KEPT_ANSWER_BYTES)
-        return self._judged(response, head.decode("utf-8", "replace"), cut)
-
-    def _judged(self, response: httpx.Response, answer: str, cut: bool) -> DeliveryResult:
-        text = mask(answer[:500])
-        if response.status_code == 429:
-            raise ThrottledError(
-                f"429 from receiver: {text}",
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-            )
-        if response.status_code >= 500 or response.status_code in RETRYABLE_4XX:
-            raise TransientError(f"HTTP {response.status_code} from receiver: {text}")
-        if response.status_code >= 400:
-            raise PermanentError(f"HTTP {response.status_code} from receiver: {text}")
-        if is_redirect(response):
-            where = response.headers.get("Location", "?")[:200]
-            raise PermanentError(
-                f"HTTP {response.status_code} from receiver, a redirect to {where}: "
-                "not followed, so nothing was delivered; check the url",
-                code=f"http_{response.status_code}",
-            )
-        return DeliveryResult(
-            result={"status": response.status_code, "response": kept(answer, cut)}
+        # the status decides; of the answer only its start is read and kept
+        answer = await self.session.request(
+            "POST", self.settings.url, content=body, headers=headers, keep=KEPT_ANSWER_BYTES
         )
+        return self._judged(answer)
+
+    def _judged(self, answer: BackendAnswer) -> DeliveryResult:
+        text = answer.head.decode("utf-8", "replace")
+        shown = mask(text[:500])
+        if answer.status == 429:
+            raise ThrottledError(
+                f"429 from receiver: {shown}",
+                retry_after=retry_after_seconds(answer.headers.get("Retry-After")),
+            )
+        if answer.status >= 500 or answer.status in RETRYABLE_4XX:
+            raise TransientError(f"HTTP {answer.status} from receiver: {shown}")
+        if answer.status >= 400:
+            raise PermanentError(f"HTTP {answer.status} from receiver: {shown}")
+        if answer.is_redirect:
+            where = answer.headers.get("Location", "?")[:200]
+            raise PermanentError(
+                f"HTTP {answer.status} from receiver, a redirect to {where}: "
+                "not followed, so nothing was delivered; check the url",
+                code=f"http_{answer.status}",
+            )
+        return DeliveryResult(result={"status": answer.status, "response": kept(text, answer.cut)})
 
     async def health(self) -> Health:
         if not self.settings.health_url:
             return Health(True, "no health_url configured")
         try:
-            response = await self.client.get(self.settings.health_url)
-        except httpx.HTTPError as exc:
-            return Health(False, f"{type(exc).__name__}: {exc}")
-        return Health(response.is_success, f"HTTP {response.status_code}")
+            answer = await self.session.request("GET", self.settings.health_url, keep=0)
+        except GatewayError as exc:
+            return Health(False, exc.message)
+        return Health(200 <= answer.status < 300, f"HTTP {answer.status}")
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.session.aclose()

@@ -21,6 +21,8 @@ EXPORTED = {
     "DONE",
     "SENDING",
     "AnswerTooLarge",
+    "BackendAnswer",
+    "BackendSession",
     "Cache",
     "ConfigurationError",
     "ConfirmField",

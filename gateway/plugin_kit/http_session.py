@@ -24,6 +24,10 @@ from gateway.plugin_kit.backend_calls import mark_backend_call
 from gateway.plugin_kit.tracing import backend_span, inject
 
 
+#: how much longer than the plugin's timeout the session itself waits
+BACKSTOP_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class BackendAnswer:
     """What came back: the status, the headers, the start of the body, and whether it went on."""
@@ -53,7 +57,9 @@ class BackendSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.connections),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                # a backstop: the attempt's own timeout (the dispatcher's) ends it first and
+                # is recorded as a timeout; this one holds where nobody else bounds a call
+                timeout=aiohttp.ClientTimeout(total=self.timeout + BACKSTOP_SECONDS),
                 headers={"Accept-Encoding": "identity"},
                 auto_decompress=False,
                 trust_env=False,

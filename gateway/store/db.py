@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.engines import alembic_config, postgres_engine, sqlite_engine
 from gateway.store.postgres_writer import PostgresTaskWriter
+from gateway.store.settle import Success
 from gateway.store.sqlite_writer import SQLiteThreadWriter
 from gateway.store.writer import GroupWriter, WriteOp
 
@@ -52,6 +53,10 @@ class Store:
         """Store events with their deliveries; answered after the commit."""
         result: list[Accepted] = await self.writer.submit("accept", items)
         return result
+
+    async def settle(self, success: Success) -> list[NewEvent] | None:
+        """Record a successful attempt in the next group commit; None when its lease was lost."""
+        return await self.writer.submit("settle", success)
 
     async def transact(self, op: WriteOp) -> Any:
         """Run `op(connection)` inside the next group commit; its result after the commit."""

@@ -16,16 +16,16 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
-from gateway.store.accept import NewEvent, insert_events
+from gateway.store.accept import NewEvent
 from gateway.store.db import Store
 from gateway.store.models import (
     attempts,
-    bounded_reference,
     deliveries,
     events,
     plugin_pauses,
     utcnow,
 )
+from gateway.store.settle import Success
 
 
 class LeaseLost(Exception):
@@ -171,14 +171,6 @@ def _close_attempt(
     )
 
 
-def store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEvent]:
-    """Store the derived events; return those that were new (an identical one is skipped)."""
-    answers = insert_events(connection, derived) if derived else []
-    return [
-        item for item, answer in zip(derived, answers, strict=True) if answer.status == "created"
-    ]
-
-
 def _held(claim: Claim) -> Any:
     return and_(
         deliveries.c.id == claim.delivery_id,
@@ -197,32 +189,12 @@ async def settle_success(
 ) -> list[NewEvent]:
     """Mark succeeded and store derived events with their deliveries, atomically.
 
-    Returns the derived events that were new (an identical one already stored is skipped).
+    Returns the derived events that were new (an identical one already stored
+    is skipped). Successes waiting together are written together (`settle.py`).
     """
-    now = utcnow()
-
-    def settle(connection: Connection) -> list[NewEvent] | None:
-        done = connection.execute(
-            update(deliveries)
-            .where(_held(claim))
-            .values(
-                state=DeliveryState.SUCCEEDED,
-                result=result,
-                reference=bounded_reference(reference),
-                emitted=[item.id for item in derived],
-                lease_token=None,
-                lease_expires_at=None,
-                next_attempt_at=None,
-                finished_at=now,
-                updated_at=now,
-            )
-        )
-        if done.rowcount != 1:
-            return None  # lease lost: nothing written
-        _close_attempt(connection, claim, Outcome.SUCCEEDED, None, None)
-        return store_derived(connection, derived)
-
-    created = await store.transact(settle)
+    created = await store.settle(
+        Success(claim.delivery_id, claim.lease_token, result, derived, reference)
+    )
     if created is None:
         raise LeaseLost(claim.delivery_id)
     return created

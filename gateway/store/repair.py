@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent
 from gateway.store.db import Store
-from gateway.store.leases import store_derived
 from gateway.store.models import attempts, bounded_reference, deliveries, events, utcnow
+from gateway.store.settle import store_derived
 
 
 def requeued(now: datetime) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.accept import insert_events
+from gateway.store.settle import settle_successes
 
 WriteOp = Callable[[Connection], Any]
 MAX_BATCH = 512
@@ -37,19 +38,27 @@ log = logging.getLogger("gateway.store")
 class Write:
     """One caller's write: events to accept, or an op; answered through its future."""
 
-    kind: Literal["accept", "op"]
+    kind: Literal["accept", "settle", "op"]
     payload: Any
     future: asyncio.Future[Any]
 
 
 def apply_batch(connection: Connection, batch: list[Write]) -> list[Any]:
-    """Run a batch inside the caller's transaction: the events of every accept in one insert."""
+    """Run a batch inside the caller's transaction.
+
+    The events of every accept go in one insert and every success in one
+    settle (see `settle.py`); other writes run in the order they came.
+    """
     items = [item for write in batch if write.kind == "accept" for item in write.payload]
     answers = iter(insert_events(connection, items) if items else [])
-    results = []
+    successes = [write.payload for write in batch if write.kind == "settle"]
+    settled = iter(settle_successes(connection, successes) if successes else [])
+    results: list[Any] = []
     for write in batch:
         if write.kind == "accept":
             results.append([next(answers) for _ in write.payload])
+        elif write.kind == "settle":
+            results.append(next(settled))
         else:
             results.append(write.payload(connection))
     return results
@@ -66,7 +75,7 @@ class GroupWriter(ABC):
         #: called with the number of writes each group commit carried (metrics)
         self.on_batch: Callable[[int], None] | None = None
 
-    async def submit(self, kind: Literal["accept", "op"], payload: Any) -> Any:
+    async def submit(self, kind: Literal["accept", "settle", "op"], payload: Any) -> Any:
         if self.closed:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

@@ -60,7 +60,7 @@ async def test_failures_say_whether_the_connection_was_made(hostile) -> None:  #
         await nowhere.request("GET", f"http://127.0.0.1:{free_port()}/", keep=10)
     await nowhere.aclose()
     hostile.answer = Answer(200, body=b"abc", chunk=1, pause=1.0)
-    slow = BackendSession(timeout=0.5)
+    slow = BackendSession(timeout=0.2)  # + the 1 s backstop
     with pytest.raises(TransientError, match="in time") as caught:
         await slow.request("GET", hostile.url + "/slow", keep=10)
     assert not isinstance(caught.value, ConnectionFailed)

@@ -119,7 +119,7 @@ async def test_transport_failures(receiver) -> None:  # type: ignore[no-untyped-
 
 async def test_a_slow_receiver_is_a_transient_timeout(hostile) -> None:  # type: ignore[no-untyped-def]
     hostile.answer = Answer(200, body=b"x" * 10, chunk=1, pause=0.5)
-    slow = WebhookConnector("hook", WebhookSettings(url=hostile.url + "/events", timeout=1))
+    slow = WebhookConnector("hook", WebhookSettings(url=hostile.url + "/events", timeout=0.5))
     with pytest.raises(TransientError, match="in time"):
         await slow.deliver(EVENT)
     await slow.aclose()

@@ -23,7 +23,6 @@ from gateway.errors import ConnectionFailed, TransientError
 from gateway.plugin_kit.backend_calls import mark_backend_call
 from gateway.plugin_kit.tracing import backend_span, inject
 
-
 #: how much longer than the plugin's timeout the session itself waits
 BACKSTOP_SECONDS = 1.0
 

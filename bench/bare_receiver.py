@@ -40,6 +40,7 @@ async def stats(request: web.Request) -> web.Response:
             "count": counters["count"],
             "unique": len(mine),
             "duplicates": sum(n - 1 for key, n in repeats.items() if key.startswith(prefix)),
+            "first_at": min(mine, default=0.0),
             "last_at": max(mine, default=0.0),
         }
     )

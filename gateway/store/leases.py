@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
@@ -45,36 +45,56 @@ class Claim:
     traceparent: str | None = None
 
 
-def _due(plugin: str, now: datetime) -> Any:
+def _due_queries(plugin: str, now: datetime, limit: int, locking: bool) -> list[Any]:
+    """What is due, as two queries an index serves: leases that expired, then pending work.
+
+    One query with an OR of the two made SQLite read every delivery of the
+    plugin and sort them for each claim: a backlog of 100,000 drained at a
+    quarter of the rate of a backlog of 1,000. Each of these reads
+    `ix_deliveries_due` (plugin, state, next_attempt_at) from its start, in
+    its order, and stops at `limit`.
+    """
     # a paused plugin has nothing due: checked inside the claim, so a pause holds at once
     not_paused = ~exists().where(plugin_pauses.c.plugin == plugin)
-    return and_(
-        deliveries.c.plugin == plugin,
-        not_paused,
-        or_(
-            and_(deliveries.c.state == DeliveryState.PENDING, deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.state == DeliveryState.RUNNING, deliveries.c.lease_expires_at < now),
-        ),
+    expired = (
+        select(deliveries.c.id, deliveries.c.state)
+        .where(
+            deliveries.c.plugin == plugin,
+            deliveries.c.state == DeliveryState.RUNNING,
+            deliveries.c.lease_expires_at < now,
+            not_paused,
+        )
+        .limit(limit)
     )
+    pending = (
+        select(deliveries.c.id, deliveries.c.state)
+        .where(
+            deliveries.c.plugin == plugin,
+            deliveries.c.state == DeliveryState.PENDING,
+            deliveries.c.next_attempt_at <= now,
+            not_paused,
+        )
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+    )
+    if locking:  # PostgreSQL: rows another process holds are skipped, not waited for
+        expired = expired.with_for_update(skip_locked=True)
+        pending = pending.with_for_update(skip_locked=True)
+    return [expired, pending]
 
 
 async def claim_due(
     store: Store, plugin: str, limit: int, lease_seconds: float, worker: str
 ) -> list[Claim]:
-    """Take up to `limit` due deliveries of one plugin, oldest due first."""
+    """Take up to `limit` due deliveries of one plugin: expired leases first, then oldest due."""
     now = utcnow()
     token = str(uuid.uuid4())
-    query = (
-        select(deliveries.c.id, deliveries.c.state)
-        .where(_due(plugin, now))
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(limit)
-    )
-    if not store.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
+    expired, pending = _due_queries(plugin, now, limit, locking=not store.is_sqlite)
 
     def claim(connection: Connection) -> list[Any]:
-        picked = (connection.execute(query)).all()
+        picked = list(connection.execute(expired).all())
+        if len(picked) < limit:
+            picked += connection.execute(pending.limit(limit - len(picked))).all()
         if not picked:
             return []
         ids = [row.id for row in picked]

@@ -56,19 +56,25 @@ def _due_queries(plugin: str, now: datetime, limit: int, locking: bool) -> list[
     """
     # a paused plugin has nothing due: checked inside the claim, so a pause holds at once
     not_paused = ~exists().where(plugin_pauses.c.plugin == plugin)
-    expired = (
-        select(deliveries.c.id, deliveries.c.state)
-        .where(
-            deliveries.c.plugin == plugin,
-            deliveries.c.state == DeliveryState.RUNNING,
-            deliveries.c.lease_expires_at < now,
-            not_paused,
-        )
-        .limit(limit)
-    )
+    # what a claim needs, read with the choice: no second look-up of the same rows
+    wanted = select(
+        deliveries.c.id,
+        deliveries.c.state,
+        deliveries.c.event_id,
+        deliveries.c.attempts,
+        deliveries.c.failures,
+        deliveries.c.created_at,
+        events.c.envelope,
+        events.c.traceparent,
+    ).join(events, events.c.id == deliveries.c.event_id)
+    expired = wanted.where(
+        deliveries.c.plugin == plugin,
+        deliveries.c.state == DeliveryState.RUNNING,
+        deliveries.c.lease_expires_at < now,
+        not_paused,
+    ).limit(limit)
     pending = (
-        select(deliveries.c.id, deliveries.c.state)
-        .where(
+        wanted.where(
             deliveries.c.plugin == plugin,
             deliveries.c.state == DeliveryState.PENDING,
             deliveries.c.next_attempt_at <= now,
@@ -78,8 +84,8 @@ def _due_queries(plugin: str, now: datetime, limit: int, locking: bool) -> list[
         .limit(limit)
     )
     if locking:  # PostgreSQL: rows another process holds are skipped, not waited for
-        expired = expired.with_for_update(skip_locked=True)
-        pending = pending.with_for_update(skip_locked=True)
+        expired = expired.with_for_update(of=deliveries, skip_locked=True)
+        pending = pending.with_for_update(of=deliveries, skip_locked=True)
     return [expired, pending]
 
 
@@ -91,7 +97,7 @@ async def claim_due(
     token = str(uuid.uuid4())
     expired, pending = _due_queries(plugin, now, limit, locking=not store.is_sqlite)
 
-    def claim(connection: Connection) -> list[Any]:
+    def claim(connection: Connection) -> list[Claim]:
         picked = list(connection.execute(expired).all())
         if len(picked) < limit:
             picked += connection.execute(pending.limit(limit - len(picked))).all()
@@ -126,53 +132,35 @@ async def claim_due(
                 updated_at=now,
             )
         )
-        rows = (
-            connection.execute(
-                select(
-                    deliveries.c.id,
-                    deliveries.c.event_id,
-                    deliveries.c.plugin,
-                    deliveries.c.attempts,
-                    deliveries.c.failures,
-                    deliveries.c.created_at,
-                    events.c.envelope,
-                    events.c.traceparent,
-                )
-                .join(events, events.c.id == deliveries.c.event_id)
-                .where(deliveries.c.id.in_(ids))
-                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            )
-        ).all()
         connection.execute(
             attempts.insert(),
             [
                 {
                     "delivery_id": row.id,
-                    "number": row.attempts,
+                    "number": row.attempts + 1,
                     "worker": worker,
                     "lease_token": token,
                     "started_at": now,
                 }
-                for row in rows
+                for row in picked
             ],
         )
-        return list(rows)
+        return [
+            Claim(
+                row.id,
+                row.event_id,
+                plugin,
+                row.attempts + 1,
+                row.failures + (row.state == DeliveryState.RUNNING),
+                token,
+                row.created_at,
+                row.envelope,
+                row.traceparent,
+            )
+            for row in picked
+        ]
 
-    rows = await store.transact(claim)
-    return [
-        Claim(
-            row.id,
-            row.event_id,
-            row.plugin,
-            row.attempts,
-            row.failures,
-            token,
-            row.created_at,
-            row.envelope,
-            row.traceparent,
-        )
-        for row in rows
-    ]
+    return list(await store.transact(claim))
 
 
 def _close_attempt(

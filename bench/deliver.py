@@ -43,6 +43,7 @@ from ingest import ROOT, blast, make_requests, run_bare, stop, wait_up
 
 from gateway.devtools.ports import free_port
 from tests.support.settings import SECRET
+from tests.support.store import reset_postgres
 
 CONCURRENCY = 64  # events posted at once
 LANE = 32  # the webhook plugin's concurrency
@@ -214,18 +215,6 @@ async def drain(
         finally:
             for process in started_processes:
                 await asyncio.to_thread(stop, process)
-
-
-async def reset_postgres(database: str) -> None:
-    from gateway.store import open_store
-
-    store = await open_store(database)
-    async with store.write() as connection:
-        await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, "
-            "audit_log, job_runs RESTART IDENTITY CASCADE"
-        )
-    await store.close()
 
 
 async def backlog_mode(args: argparse.Namespace, workdir: Path, receiver: str) -> None:

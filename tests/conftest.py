@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from gateway.store import Store, open_store
+from tests.support.store import reset_postgres
 
 # property tests: a few hundred examples in `make test`; `make fuzz` runs the long profile
 settings.register_profile("default", max_examples=300, deadline=None)
@@ -44,16 +45,6 @@ _PG_SKIP: str | None = (
     if not PG_URL
     else _pg_reachable(PG_URL)
 )
-
-
-async def reset_postgres(url: str) -> None:
-    store = await open_store(url)
-    async with store.write() as connection:
-        await connection.exec_driver_sql(
-            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, audit_log, job_runs "
-            "RESTART IDENTITY CASCADE"
-        )
-    await store.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -109,6 +100,17 @@ async def receiver() -> AsyncIterator:
     await mock.start()
     yield mock
     await mock.stop()
+
+
+@pytest.fixture
+async def hostile() -> AsyncIterator:
+    """A backend that misbehaves on purpose (tests/support/hostile.py), as a real loopback server."""
+    from tests.support.hostile import HostileBackend
+
+    backend = HostileBackend()
+    await backend.start()
+    yield backend
+    await backend.stop()
 
 
 @pytest.fixture

@@ -18,20 +18,12 @@ from gateway.plugins import PluginHost
 from gateway.store.models import utcnow
 from tests.gateway.test_dispatcher import until, view
 from tests.support.events import example
-from tests.support.hostile import Answer, HostileBackend
+from tests.support.hostile import Answer
 from tests.support.plugins import ScriptedPlugin
 from tests.support.settings import FAST_RETRY, PORTAL_TOKEN, build_settings
 from tests.support.store import store_as_is
 
 TO_WEBHOOK = [{"type": "request.submitted", "plugins": ["webhook"]}]
-
-
-@pytest.fixture
-async def hostile():  # type: ignore[no-untyped-def]
-    backend = HostileBackend()
-    await backend.start()
-    yield backend
-    await backend.stop()
 
 
 # -- finding 2: poison is permanent and does not trip the breaker --------------------------------

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from gateway.store import Store
+from gateway.store import Store, open_store
 from gateway.store.accept import NewEvent
 from gateway.store.models import utcnow
 
@@ -73,3 +73,14 @@ async def store_as_is(app, event: dict, plugins: list[str]) -> None:  # type: ig
         [stored_event(event, plugins, utcnow(), envelope_json=json.dumps(event))]
     )
     app[appkeys.DISPATCHER].notify(plugins)
+
+
+async def reset_postgres(url: str) -> None:
+    """Every table of the gateway emptied (the test database, or a benchmark's)."""
+    store = await open_store(url)
+    async with store.write() as connection:
+        await connection.exec_driver_sql(
+            "TRUNCATE attempts, deliveries, events, lookup_cache, send_log, plugin_pauses, audit_log, job_runs "
+            "RESTART IDENTITY CASCADE"
+        )
+    await store.close()

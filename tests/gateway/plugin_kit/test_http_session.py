@@ -7,15 +7,7 @@ import pytest
 from gateway.errors import ConnectionFailed, TransientError
 from gateway.plugin_kit.backend_calls import begin_attempt
 from gateway.plugin_kit.http_session import BackendSession
-from tests.support.hostile import Answer, HostileBackend
-
-
-@pytest.fixture
-async def hostile():  # type: ignore[no-untyped-def]
-    backend = HostileBackend()
-    await backend.start()
-    yield backend
-    await backend.stop()
+from tests.support.hostile import Answer
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from gateway.signature import verify
 from mocks.webhook import WebhookReceiver
 from plugins.webhook.connector import WebhookConnector
 from plugins.webhook.settings import WebhookSettings
-from tests.support.hostile import Answer, HostileBackend
+from tests.support.hostile import Answer
 from tests.support.settings import SECRET
 
 EVENT = Event(
@@ -31,14 +31,6 @@ async def receiver():  # type: ignore[no-untyped-def]
     await mock.start()
     yield mock
     await mock.stop()
-
-
-@pytest.fixture
-async def hostile():  # type: ignore[no-untyped-def]
-    backend = HostileBackend()
-    await backend.start()
-    yield backend
-    await backend.stop()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ changes only on purpose. What is here:
   SMTP; HTTP calls through `backend_client` get theirs), `current_traceparent`;
 - helpers: `SoapService`, `last_status` (SOAP), `http_failures_as` (httpx),
   `http_refusal` and `backend_message` (a REST backend's 4xx/5xx, in its own words),
+  `RestBackend` (a REST backend behind a bearer token: client, refusals, health),
   `signed_headers` (Standard Webhooks), `mask` (personal data in logs),
   `normalize_afm`, `afm_problem`, `normalize_rf`, `rf_problem`, `rf_for`;
 - the payment ledger a back office offers reconciliation: `PaymentLedger`, `LedgerEntry`;
@@ -71,6 +72,7 @@ from gateway.plugin_kit.http_client import (
 from gateway.plugin_kit.http_errors import http_failures_as
 from gateway.plugin_kit.http_refusals import backend_message, http_refusal
 from gateway.plugin_kit.http_session import BackendAnswer, BackendSession
+from gateway.plugin_kit.rest_backend import Health, RestBackend
 from gateway.plugin_kit.retry_after import retry_after_seconds
 from gateway.plugin_kit.send_log import DONE, SENDING, SendLog
 from gateway.plugin_kit.soap import SoapService, last_status
@@ -110,6 +112,7 @@ __all__ = [
     "PluginContext",
     "PluginSettings",
     "RequestType",
+    "RestBackend",
     "SendLog",
     "SendRecords",
     "SettlesByHand",
@@ -195,12 +198,6 @@ class DeliveryResult:
     result: Mapping[str, Any] | None = None
     emit: list[Emit] = field(default_factory=list)
     reference: str | None = None
-
-
-@dataclass(frozen=True)
-class Health:
-    ok: bool
-    detail: str = ""
 
 
 @runtime_checkable

@@ -12,18 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.plugin_api import (
-    ConfigurationError,
     DeliveryResult,
     Emit,
     Event,
     Health,
     InvalidInputError,
     NotFoundError,
+    RestBackend,
     TransientError,
     backend_message,
     http_failures_as,
-    http_refusal,
-    settings_client,
 )
 from plugins.asep.mapping import application_of, ranked_data, ranking_of, segment
 from plugins.asep.settings import AsepSettings
@@ -34,16 +32,12 @@ WHO = "the ranking software"
 class AsepConnector:
     def __init__(self, settings: AsepSettings) -> None:
         self.settings = settings
-        self.client = settings_client(
-            settings, headers={"Authorization": f"Bearer {settings.token}"}
-        )
-        #: the last refusal of our token; /readyz shows it until a call succeeds
-        self.configuration_fault: str | None = None
+        self.backend = RestBackend(settings, settings.token, WHO)
 
     async def deliver(self, event: Event) -> DeliveryResult:
         competition, body = application_of(event, self.settings.request_types)
         with http_failures_as(self.settings.url):
-            response = await self.client.post(
+            response = await self.backend.client.post(
                 f"/competitions/{segment(competition)}/applications",
                 json=body,
                 headers={"Idempotency-Key": event.idempotency_key("asep")},
@@ -63,7 +57,7 @@ class AsepConnector:
         if not competition or len(competition) > 64 or not key or len(key) > 64:
             raise InvalidInputError("give a competition and an application id (1-64 characters)")
         with http_failures_as(self.settings.url):
-            response = await self.client.get(
+            response = await self.backend.client.get(
                 f"/competitions/{segment(competition)}/applications/{segment(key)}/ranking"
             )
         if response.status_code == 404:
@@ -74,11 +68,8 @@ class AsepConnector:
 
     def _ranking(self, response: Any, application_id: str, competition: str) -> dict[str, Any]:
         if response.status_code not in (200, 201):
-            error = http_refusal(response, WHO)
-            if isinstance(error, ConfigurationError):
-                self.configuration_fault = error.message
-            raise error
-        self.configuration_fault = None
+            raise self.backend.refused(response)
+        self.backend.accepted()
         try:
             ranking = ranking_of(response.json(), application_id)
         except ValueError as exc:
@@ -91,16 +82,7 @@ class AsepConnector:
         return ranking
 
     async def health(self) -> Health:
-        try:
-            with http_failures_as(self.settings.url):
-                response = await self.client.get("/health")
-        except Exception as exc:
-            return Health(False, str(exc))
-        if self.configuration_fault:
-            return Health(False, self.configuration_fault)
-        if response.status_code != 200:
-            return Health(False, http_refusal(response, WHO).message)
-        return Health(True, f"{WHO} at {self.settings.url}")
+        return await self.backend.health()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.backend.aclose()

@@ -52,9 +52,8 @@ class AsepSettings(PluginSettings):
 
     @field_validator("url")
     @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
+    def _no_trailing_slash(cls, value: str) -> str:
+        """Paths are joined to it; `PluginSettings` has checked it is an http(s) URL."""
         return value.rstrip("/")
 
     @field_validator("mock_weights", "mock_caps")

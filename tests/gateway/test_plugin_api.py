@@ -47,6 +47,7 @@ EXPORTED = {
     "PluginContext",
     "PluginSettings",
     "RequestType",
+    "RestBackend",
     "SendLog",
     "SendRecords",
     "SettlesByHand",

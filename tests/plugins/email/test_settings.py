@@ -50,3 +50,33 @@ def test_good_section_and_derived_values() -> None:
 def test_bad_sections_name_the_problem(changes: dict, expected: str) -> None:  # type: ignore[type-arg]
     found = problems({**GOOD, **changes})
     assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "words"),
+    [
+        ({"follow_secret": "short"}, "plugins.email.follow_secret", "at least 32"),
+        ({"follow_days": 0}, "plugins.email.follow_days", "more than 0"),
+        ({"max_followers": 0}, "plugins.email.max_followers", "at least 1"),
+        ({"unfollow_url": "https://p.example/u"}, "plugins.email.unfollow_url", "{token}"),
+        (
+            {"unfollow_url": "javascript:{token}"},
+            "plugins.email.unfollow_url",
+            "http:// or https://",
+        ),
+    ],
+)
+def test_follower_keys_are_checked(changes: dict, path: str, words: str) -> None:  # type: ignore[type-arg]
+    found = problems({**GOOD, **changes})
+    assert any(p.startswith(path) and words in p for p in found), found
+
+
+def test_the_unfollow_link_defaults_to_the_portal() -> None:
+    with_portal = {**GOOD, "portal_url": "https://eservices.serres.gr/"}
+    settings = build_settings("sqlite+aiosqlite:///x.db", {"email": with_portal}, ROUTES)
+    assert (
+        settings.plugins["email"].unfollow_link
+        == "https://eservices.serres.gr/unfollow?token={token}"
+    )
+    bare = build_settings("sqlite+aiosqlite:///x.db", {"email": GOOD}, ROUTES)
+    assert bare.plugins["email"].unfollow_link is None

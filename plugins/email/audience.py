@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.plugin_api import Cache, ConfigurationError, Event, PermanentError, mask
-from plugins.email.messages import LOCALES, Outgoing
+from plugins.email.messages import Outgoing, locale_of
 from plugins.email.settings import EmailSettings
 from plugins.email.unfollow import address_digest, unfollow_token, verified_follower
 
@@ -56,15 +56,16 @@ class Audience:
         """The event's `notify`, recorded for later events of its request; else the last recorded."""
         request_id = data.get("request_id")
         choice = data.get("notify")
+        if not request_id or self.cache is None:
+            return "email" in choice if isinstance(choice, list) else True
+        key = f"notify:{request_id}"
+        recorded = await self.cache.get(key)
         if isinstance(choice, list):
-            if request_id and self.cache is not None:
-                await self.cache.put(f"notify:{request_id}", {"notify": choice}, self.ttl)
+            if recorded is None or recorded.get("notify") != choice:
+                # written when it changes, not on every delivery (nor every retry) carrying it
+                await self.cache.put(key, {"notify": choice}, self.ttl)
             return "email" in choice
-        if request_id and self.cache is not None:
-            recorded = await self.cache.get(f"notify:{request_id}")
-            if recorded is not None:
-                return "email" in (recorded.get("notify") or [])
-        return True
+        return "email" in (recorded.get("notify") or []) if recorded is not None else True
 
     # -- followers -----------------------------------------------------------------------
 
@@ -92,12 +93,12 @@ class Audience:
             Follower(str(row["address"]), str(row.get("locale") or "el")) for row in rows.values()
         ]
 
-    async def follow(self, event: Event) -> tuple[Outgoing, dict[str, Any]]:
-        """Keep the follower; the message that tells them so, with the link to stop."""
+    async def follow(self, event: Event) -> dict[str, Any]:
+        """Keep the follower (once however often they follow); what the result says of it."""
         data = event.data
         request_id, address = str(data["request_id"]), str(data["email"])
-        locale = data.get("locale") if data.get("locale") in LOCALES else "el"
-        cache, secret = self._store(), self._secret()
+        cache = self._store()
+        self._secret()  # no follower is kept who could not be sent the link to stop
         key = _follower_key(request_id, address_digest(address))
         limit = self.settings.max_followers
         if await cache.get(key) is None and len(await self.followers(request_id)) >= limit:
@@ -105,15 +106,18 @@ class Audience:
                 f"request {request_id} has {limit} followers already (max_followers)",
                 code="too_many_followers",
             )
-        await cache.put(key, {"address": address, "locale": locale}, self.ttl)
+        await cache.put(key, {"address": address, "locale": locale_of(data)}, self.ttl)
+        return {"followed": mask(address), "request_id": request_id}
+
+    def follow_started(self, event: Event) -> Outgoing:
+        """The message that tells a follower they follow, with the link to stop."""
+        data = event.data
+        request_id, address = str(data["request_id"]), str(data["email"])
         facts = {
             "request_id": request_id,
-            "unfollow_url": self.unfollow_url(secret, request_id, address),
+            "unfollow_url": self.unfollow_url(self._secret(), request_id, address),
         }
-        return (
-            Outgoing("follow_started", str(locale), address, "", facts),
-            {"followed": mask(address), "request_id": request_id},
-        )
+        return Outgoing("follow_started", locale_of(data), address, "", facts)
 
     async def unfollow(self, event: Event) -> dict[str, Any]:
         """Forget the follower the e-mail or the link's token names; a second time changes nothing."""

@@ -77,8 +77,7 @@ class EmailConnector:
         """Every message of the event, and what the result says besides (the citizen's choice)."""
         notes: dict[str, Any] = {}
         if event.type == "request.followed":
-            started, notes = await self.audience.follow(event)
-            return [started], notes
+            return [self.audience.follow_started(event)], notes
         wants = await self.audience.wants_email(event.data)
         if not wants:
             notes["citizen"] = PLATFORM_ONLY
@@ -93,7 +92,9 @@ class EmailConnector:
     async def deliver(self, event: Event) -> DeliveryResult:
         if event.type == "request.unfollowed":
             return DeliveryResult(result=await self.audience.unfollow(event))
+        followed = await self.audience.follow(event) if event.type == "request.followed" else {}
         messages, notes = await self.messages(event)
+        notes.update(followed)
         sent: list[dict[str, str]] = []
         already, in_doubt, refused = [], [], []
         pending = []

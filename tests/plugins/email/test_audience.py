@@ -27,14 +27,6 @@ TOKEN = re.compile(r"token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
-async def smtp():  # type: ignore[no-untyped-def]
-    mock = FakeSmtp()
-    await mock.start()
-    yield mock
-    await mock.stop()
-
-
-@pytest.fixture
 def sender(smtp, store):  # type: ignore[no-untyped-def]
     def build(**changes: Any) -> EmailConnector:
         keys = {"follow_secret": SECRET, "portal_url": "https://eservices.serres.gr", **changes}

@@ -19,14 +19,6 @@ from tests.plugins.email.support import ADMIN, CITIZEN, connector, event
 
 
 @pytest.fixture
-async def smtp():  # type: ignore[no-untyped-def]
-    mock = FakeSmtp()
-    await mock.start()
-    yield mock
-    await mock.stop()
-
-
-@pytest.fixture
 async def cache(sqlite_url):  # type: ignore[no-untyped-def]
     store = await open_store(sqlite_url)
     yield SendRecordTable(store, "email")

@@ -17,7 +17,7 @@ from gateway.contracts import contracts_dir
 from gateway.plugin_api import PluginContext
 from gateway.plugins import PluginHost
 from gateway.router import Router
-from gateway.schemas import EventSchemas
+from gateway.schemas import EventSchemas, event_types
 from gateway.store import Store
 from gateway.store.cache import Cache
 from gateway.store.send_records import SendRecordTable
@@ -46,19 +46,18 @@ def assemble(
     Raises `ConfigError` listing every problem; `environ` defaults to the process's.
     """
     host = host or PluginHost()
-    schemas = EventSchemas(contracts_dir() / "events")
     if isinstance(config, Settings):
         settings = config
     else:
         settings = parse_settings(
             config,
             host.settings_model,
-            schemas.known_types,
+            event_types(contracts_dir() / "events"),
             environ,
             config_dir=config_dir,
             installed=[plugin.name for plugin in host.installed()],
         )
-    # the contract's request types give way to the configured catalogue and its fragments
+    # compiled once, with the configured catalogue and its fragments in place of the contract's list
     schemas = EventSchemas(
         contracts_dir() / "events",
         {name: entry.fragment() for name, entry in settings.request_types.items()},

@@ -131,6 +131,15 @@ def _message(error: Any) -> str:
     return error.message
 
 
+#: files of the events folder that are not an event type
+_NOT_TYPES = frozenset({"envelope", "common"})
+
+
+def event_types(folder: Path) -> frozenset[str]:
+    """The event types with a schema, from the file names alone (config checks need no compiling)."""
+    return frozenset(p.stem for p in folder.glob("*.json") if p.stem not in _NOT_TYPES)
+
+
 def with_catalogue(
     documents: dict[str, Any], request_types: Mapping[str, dict[str, Any] | None]
 ) -> None:

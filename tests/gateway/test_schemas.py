@@ -162,3 +162,9 @@ def test_the_new_events_refuse_what_does_not_fit(
     assert found, event
     assert any(v.path.startswith(path) and words in v.message for v in found), found
     assert SCHEMAS.fast_verdict(event) is False
+
+
+def test_the_types_known_from_the_file_names_are_those_compiled() -> None:
+    from gateway.schemas import event_types
+
+    assert event_types(contracts_dir() / "events") == SCHEMAS.known_types

@@ -9,13 +9,13 @@ from typing import Any
 from gateway.config import Settings, parse_settings
 from gateway.contracts import contracts_dir
 from gateway.plugins import PluginHost
-from gateway.schemas import EventSchemas
+from gateway.schemas import event_types
 
 SECRET = "whsec_" + base64.b64encode(b"test-secret-0123456789abcdef").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-0123456789abcdef").decode()
 PORTAL_TOKEN = "portal-token-0123456789"
 OPERATOR_TOKEN = "operator-token-0123456789"
-KNOWN_TYPES = EventSchemas(contracts_dir() / "events").known_types
+KNOWN_TYPES = event_types(contracts_dir() / "events")
 
 FAST_RETRY = {
     "initial_delay": 0.05,

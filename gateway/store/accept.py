@@ -8,7 +8,7 @@ idempotent retry), or a conflict (same id, other body).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.domain.afm import normalize_afm
 from gateway.states import DeliveryState
+from gateway.store.dbapi import marks, padded, stamper
 
 #: a plain str: the rows go straight to the DBAPI cursor
 PENDING = DeliveryState.PENDING.value
@@ -79,25 +80,8 @@ def citizen_afm(envelope: dict[str, Any]) -> str | None:
     return normalize_afm(found)[:16] if isinstance(found, str) else None
 
 
-def _marks(count: int, dialect: str, start: int = 1) -> str:
-    return ", ".join("?" if dialect == "sqlite" else f"${n}" for n in range(start, start + count))
-
-
-def _padded(ids: list[str]) -> list[str]:
-    """The list grown to a power of two by repeating its last id.
-
-    The driver keeps prepared statements by their text: ten sizes of IN list
-    stay prepared, where one text per batch size was prepared anew nearly
-    every batch (measured: that SELECT cost two thirds of the INSERT's time).
-    """
-    size = 1
-    while size < len(ids):
-        size *= 2
-    return ids + ids[-1:] * (size - len(ids))
-
-
 def _insert_sql(table: str, columns: tuple[str, ...], dialect: str) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns), dialect)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns), dialect)})"
 
 
 def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepted]:
@@ -115,9 +99,9 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
         known: dict[str, str] = {}
         ids = list({item.id for item in items})
         for start in range(0, len(ids), 512):
-            chunk = _padded(ids[start : start + 512])
+            chunk = padded(ids[start : start + 512])
             cursor.execute(
-                f"SELECT id, body_hash FROM events WHERE id IN ({_marks(len(chunk), dialect)})",
+                f"SELECT id, body_hash FROM events WHERE id IN ({marks(len(chunk), dialect)})",
                 chunk,
             )
             known.update({row[0]: row[1] for row in cursor.fetchall()})
@@ -138,7 +122,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
             answers.append(Accepted("created", list(item.plugins)))
 
         if fresh:
-            stamp = _stamper(dialect)
+            stamp = stamper(dialect)
             event_rows = []
             delivery_rows: list[tuple[Any, ...]] = []
             for item in fresh:
@@ -169,7 +153,7 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
         if duplicates:
             original: dict[str, list[str]] = {}
             cursor.execute(
-                f"SELECT event_id, plugin FROM deliveries WHERE event_id IN ({_marks(len(duplicates), dialect)}) ORDER BY id",
+                f"SELECT event_id, plugin FROM deliveries WHERE event_id IN ({marks(len(duplicates), dialect)}) ORDER BY id",
                 duplicates,
             )
             for event_id, plugin in cursor.fetchall():
@@ -183,11 +167,3 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
         return answers
     finally:
         cursor.close()
-
-
-def _stamper(dialect: str) -> Any:
-    if dialect == "sqlite":
-        return lambda value: (
-            value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        )
-    return lambda value: value.astimezone(UTC)

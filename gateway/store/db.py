@@ -55,12 +55,18 @@ class Store:
         return result
 
     async def settle(self, success: Success) -> list[NewEvent] | None:
-        """Record a successful attempt in the next group commit; None when its lease was lost."""
-        return await self.writer.submit("settle", success)
+        """Record a successful attempt in the next group commit; None when its lease was lost.
 
-    async def transact(self, op: WriteOp) -> Any:
-        """Run `op(connection)` inside the next group commit; its result after the commit."""
-        return await self.writer.submit("op", op)
+        Not `durable`: losing it in a power cut only repeats an idempotent call (`writer.py`).
+        """
+        return await self.writer.submit("settle", success, durable=False)
+
+    async def transact(self, op: WriteOp, *, durable: bool = True) -> Any:
+        """Run `op(connection)` inside the next group commit; its result after the commit.
+
+        `durable=False` is for writes that a power cut may lose harmlessly (claims, settles).
+        """
+        return await self.writer.submit("op", op, durable=durable)
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -12,20 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent
 from gateway.store.db import Store
-from gateway.store.models import (
-    attempts,
-    deliveries,
-    events,
-    plugin_pauses,
-    utcnow,
-)
+from gateway.store.dbapi import driver_cursor, for_driver, padded, read_json, read_time, stamper
+from gateway.store.models import attempts, deliveries, utcnow
 from gateway.store.settle import Success
+
+#: plain strs: the claim's rows go straight to the DBAPI cursor
+PENDING, RUNNING = DeliveryState.PENDING.value, DeliveryState.RUNNING.value
 
 
 class LeaseLost(Exception):
@@ -45,48 +43,41 @@ class Claim:
     traceparent: str | None = None
 
 
-def _due_queries(plugin: str, now: datetime, limit: int, locking: bool) -> list[Any]:
+_CHOSEN = (
+    "SELECT d.id, d.state, d.event_id, d.attempts, d.failures, d.created_at,"
+    " e.envelope, e.traceparent"
+    " FROM deliveries AS d JOIN events AS e ON e.id = d.event_id"
+    " WHERE d.plugin = ? AND d.state = ? AND {when} ?"
+    # a paused plugin has nothing due: checked inside the claim, so a pause holds at once
+    " AND NOT EXISTS (SELECT 1 FROM plugin_pauses AS p WHERE p.plugin = ?)"
+)
+_LOCKED = " FOR UPDATE OF d SKIP LOCKED"  # PostgreSQL: rows another process holds are skipped
+
+
+def due_sql(dialect: str) -> tuple[str, str]:
     """What is due, as two queries an index serves: leases that expired, then pending work.
 
-    One query with an OR of the two made SQLite read every delivery of the
-    plugin and sort them for each claim: a backlog of 100,000 drained at a
-    quarter of the rate of a backlog of 1,000. Each of these reads
-    `ix_deliveries_due` (plugin, state, next_attempt_at) from its start, in
-    its order, and stops at `limit`.
+    Both take (plugin, state, now, plugin, limit). One query with an OR of the
+    two made SQLite read every delivery of the plugin and sort them for each
+    claim: a backlog of 100,000 drained at a quarter of the rate of a backlog
+    of 1,000. Each of these reads `ix_deliveries_due` (plugin, state,
+    next_attempt_at) from its start, in its order, and stops at `limit`. What
+    a claim needs (the envelope too) is read with the choice.
     """
-    # a paused plugin has nothing due: checked inside the claim, so a pause holds at once
-    not_paused = ~exists().where(plugin_pauses.c.plugin == plugin)
-    # what a claim needs, read with the choice: no second look-up of the same rows
-    wanted = select(
-        deliveries.c.id,
-        deliveries.c.state,
-        deliveries.c.event_id,
-        deliveries.c.attempts,
-        deliveries.c.failures,
-        deliveries.c.created_at,
-        events.c.envelope,
-        events.c.traceparent,
-    ).join(events, events.c.id == deliveries.c.event_id)
-    expired = wanted.where(
-        deliveries.c.plugin == plugin,
-        deliveries.c.state == DeliveryState.RUNNING,
-        deliveries.c.lease_expires_at < now,
-        not_paused,
-    ).limit(limit)
+    lock = "" if dialect == "sqlite" else _LOCKED
+    expired = _CHOSEN.format(when="d.lease_expires_at <") + " LIMIT ?" + lock
     pending = (
-        wanted.where(
-            deliveries.c.plugin == plugin,
-            deliveries.c.state == DeliveryState.PENDING,
-            deliveries.c.next_attempt_at <= now,
-            not_paused,
-        )
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(limit)
+        _CHOSEN.format(when="d.next_attempt_at <=")
+        + " ORDER BY d.next_attempt_at, d.id LIMIT ?"
+        + lock
     )
-    if locking:  # PostgreSQL: rows another process holds are skipped, not waited for
-        expired = expired.with_for_update(of=deliveries, skip_locked=True)
-        pending = pending.with_for_update(of=deliveries, skip_locked=True)
-    return [expired, pending]
+    return for_driver(expired, dialect), for_driver(pending, dialect)
+
+
+def _in(ids: list[int]) -> tuple[str, list[int]]:
+    """An IN list of ids: its placeholders and its values, padded (`dbapi.padded`)."""
+    values = padded(ids)
+    return "(" + ", ".join("?" * len(values)) + ")", values
 
 
 async def claim_due(
@@ -95,72 +86,78 @@ async def claim_due(
     """Take up to `limit` due deliveries of one plugin: expired leases first, then oldest due."""
     now = utcnow()
     token = str(uuid.uuid4())
-    expired, pending = _due_queries(plugin, now, limit, locking=not store.is_sqlite)
+    dialect = "sqlite" if store.is_sqlite else "postgresql"
+    expired_sql, pending_sql = due_sql(dialect)
+    stamp = stamper(dialect)
+    at, expires = stamp(now), stamp(now + timedelta(seconds=lease_seconds))
+
+    def run(cursor: Any, sql: str, values: list[Any]) -> None:
+        cursor.execute(for_driver(sql, dialect), values)
 
     def claim(connection: Connection) -> list[Claim]:
-        picked = list(connection.execute(expired).all())
-        if len(picked) < limit:
-            picked += connection.execute(pending.limit(limit - len(picked))).all()
-        if not picked:
-            return []
-        ids = [row.id for row in picked]
-        reclaimed = [row.id for row in picked if row.state == DeliveryState.RUNNING]
-        if reclaimed:
-            # the previous holder died mid-attempt: close its attempt and count it as failed
-            connection.execute(
-                update(attempts)
-                .where(attempts.c.delivery_id.in_(reclaimed), attempts.c.ended_at.is_(None))
-                .values(
-                    ended_at=now,
-                    outcome=Outcome.LEASE_EXPIRED,
-                    error_message="worker lost its lease",
+        cursor = driver_cursor(connection)
+        try:
+            cursor.execute(expired_sql, (plugin, RUNNING, at, plugin, limit))
+            picked = list(cursor.fetchall())
+            if len(picked) < limit:
+                cursor.execute(pending_sql, (plugin, PENDING, at, plugin, limit - len(picked)))
+                picked += cursor.fetchall()
+            if not picked:
+                return []
+            reclaimed = [row[0] for row in picked if row[1] == RUNNING]
+            if reclaimed:
+                # the previous holder died mid-attempt: close its attempt and count it as failed
+                where, ids = _in(reclaimed)
+                run(
+                    cursor,
+                    "UPDATE attempts SET ended_at = ?, outcome = ?, error_message = ?"
+                    f" WHERE ended_at IS NULL AND delivery_id IN {where}",
+                    [at, Outcome.LEASE_EXPIRED.value, "worker lost its lease", *ids],
                 )
+                run(
+                    cursor,
+                    f"UPDATE deliveries SET failures = failures + 1 WHERE id IN {where}",
+                    ids,
+                )
+            where, ids = _in([row[0] for row in picked])
+            run(
+                cursor,
+                "UPDATE deliveries SET state = ?, attempts = attempts + 1, lease_token = ?,"
+                f" lease_expires_at = ?, updated_at = ? WHERE id IN {where}",
+                [RUNNING, token, expires, at, *ids],
             )
-            connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(reclaimed))
-                .values(failures=deliveries.c.failures + 1)
+            cursor.executemany(
+                for_driver(
+                    "INSERT INTO attempts (delivery_id, number, worker, lease_token, started_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    dialect,
+                ),
+                [(row[0], row[3] + 1, worker, token, at) for row in picked],
             )
-        connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(ids))
-            .values(
-                state=DeliveryState.RUNNING,
-                attempts=deliveries.c.attempts + 1,
-                lease_token=token,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                updated_at=now,
-            )
-        )
-        connection.execute(
-            attempts.insert(),
-            [
-                {
-                    "delivery_id": row.id,
-                    "number": row.attempts + 1,
-                    "worker": worker,
-                    "lease_token": token,
-                    "started_at": now,
-                }
-                for row in picked
-            ],
-        )
+        finally:
+            cursor.close()
         return [
             Claim(
-                row.id,
-                row.event_id,
-                plugin,
-                row.attempts + 1,
-                row.failures + (row.state == DeliveryState.RUNNING),
-                token,
-                row.created_at,
-                row.envelope,
-                row.traceparent,
+                delivery_id=row[0],
+                event_id=row[2],
+                plugin=plugin,
+                attempt=row[3] + 1,
+                failures=row[4] + (row[1] == RUNNING),
+                lease_token=token,
+                created_at=_aware(read_time(row[5])),
+                envelope=read_json(row[6]),
+                traceparent=row[7],
             )
             for row in picked
         ]
 
-    return list(await store.transact(claim))
+    # a claim lost to a power cut leaves its deliveries pending: they are claimed again
+    return list(await store.transact(claim, durable=False))
+
+
+def _aware(value: datetime | None) -> datetime:
+    assert value is not None, "a delivery always has its created_at"
+    return value
 
 
 def _close_attempt(
@@ -240,7 +237,7 @@ async def settle_failure(
         _close_attempt(connection, claim, outcome, error_class, message)
         return True
 
-    if not await store.transact(settle):
+    if not await store.transact(settle, durable=False):
         raise LeaseLost(claim.delivery_id)
 
 

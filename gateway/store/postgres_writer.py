@@ -13,7 +13,7 @@ import contextlib
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.store.writer import MAX_BATCH, GroupWriter, Write
+from gateway.store.writer import MAX_BATCH, GroupWriter, Write, must_reach_disk
 
 
 class PostgresTaskWriter(GroupWriter):
@@ -37,7 +37,7 @@ class PostgresTaskWriter(GroupWriter):
                 await self._wakeup.wait()
             batch = [self._pending.popleft() for _ in range(min(MAX_BATCH, len(self._pending)))]
             try:
-                results = await self._run(batch)
+                results = await self._run(batch, relaxed=not must_reach_disk(batch))
             except Exception as exc:
                 await self._one_by_one(batch, exc)
             else:

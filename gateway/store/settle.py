@@ -6,7 +6,7 @@ attempt), each paying SQLAlchemy's cost per statement: at 1,000 deliveries
 a second the writer spent nearly all its time there. The group commit now
 hands every success waiting to `settle_successes`, which checks the leases
 in one SELECT and updates the deliveries and attempts with one executemany
-each. A lease that was lost (another worker took the delivery over) is
+each, through the driver's cursor (`dbapi.py`). A lease that was lost (another worker took the delivery over) is
 answered None, and nothing of it is written, as before.
 """
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent, insert_events
-from gateway.store.models import attempts, bounded_reference, deliveries, utcnow
+from gateway.store.dbapi import driver_cursor, for_driver, json_text, padded, stamper
+from gateway.store.models import bounded_reference, utcnow
 
 
 @dataclass(frozen=True)
@@ -43,61 +43,55 @@ def store_derived(connection: Connection, derived: list[NewEvent]) -> list[NewEv
 
 
 _SUCCEED = (
-    update(deliveries)
-    .where(deliveries.c.id == bindparam("b_id"))
-    .values(
-        state=DeliveryState.SUCCEEDED,
-        result=bindparam("b_result", type_=deliveries.c.result.type),
-        reference=bindparam("b_reference"),
-        emitted=bindparam("b_emitted", type_=deliveries.c.emitted.type),
-        lease_token=None,
-        lease_expires_at=None,
-        next_attempt_at=None,
-        finished_at=bindparam("b_now"),
-        updated_at=bindparam("b_now"),
-    )
+    "UPDATE deliveries SET state = ?, result = ?, reference = ?, emitted = ?,"
+    " lease_token = NULL, lease_expires_at = NULL, next_attempt_at = NULL,"
+    " finished_at = ?, updated_at = ? WHERE id = ?"
 )
-_CLOSE = (
-    update(attempts)
-    .where(
-        attempts.c.delivery_id == bindparam("b_id"),
-        attempts.c.lease_token == bindparam("b_token"),
-    )
-    .values(ended_at=bindparam("b_now"), outcome=Outcome.SUCCEEDED)
-)
+_CLOSE = "UPDATE attempts SET ended_at = ?, outcome = ? WHERE delivery_id = ? AND lease_token = ?"
+SUCCEEDED = DeliveryState.SUCCEEDED.value
 
 
 def settle_successes(connection: Connection, items: list[Success]) -> list[list[NewEvent] | None]:
-    """Mark each held delivery succeeded and store what it derived; None for a lease lost."""
-    now = utcnow()
-    query = select(deliveries.c.id, deliveries.c.lease_token).where(
-        deliveries.c.id.in_([item.delivery_id for item in items]),
-        deliveries.c.state == DeliveryState.RUNNING,
-    )
-    if connection.dialect.name != "sqlite":
-        query = query.with_for_update()  # another process may be reclaiming these rows
-    tokens = {row.id: row.lease_token for row in connection.execute(query)}
-    held = [item for item in items if tokens.get(item.delivery_id) == item.lease_token]
-    if held:
-        connection.execute(
-            _SUCCEED,
-            [
-                {
-                    "b_id": item.delivery_id,
-                    "b_result": item.result,
-                    "b_reference": bounded_reference(item.reference),
-                    "b_emitted": [event.id for event in item.derived],
-                    "b_now": now,
-                }
-                for item in held
-            ],
-        )
-        connection.execute(
-            _CLOSE,
-            [
-                {"b_id": item.delivery_id, "b_token": item.lease_token, "b_now": now}
-                for item in held
-            ],
-        )
+    """Mark each held delivery succeeded and store what it derived; None for a lease lost.
+
+    The statements go to the driver's cursor (`dbapi.py`): three for the
+    whole group, whatever its size.
+    """
+    dialect = connection.dialect.name
+    now = stamper(dialect)(utcnow())
+    ids = padded([item.delivery_id for item in items])
+    query = f"SELECT id, lease_token FROM deliveries WHERE state = ? AND id IN ({', '.join('?' * len(ids))})"
+    if dialect != "sqlite":
+        query += " FOR UPDATE"  # another process may be reclaiming these rows
+    cursor = driver_cursor(connection)
+    try:
+        cursor.execute(for_driver(query, dialect), [DeliveryState.RUNNING.value, *ids])
+        tokens = dict(cursor.fetchall())
+        held = [item for item in items if tokens.get(item.delivery_id) == item.lease_token]
+        if held:
+            cursor.executemany(
+                for_driver(_SUCCEED, dialect),
+                [
+                    (
+                        SUCCEEDED,
+                        json_text(item.result),
+                        bounded_reference(item.reference),
+                        json_text([event.id for event in item.derived]),
+                        now,
+                        now,
+                        item.delivery_id,
+                    )
+                    for item in held
+                ],
+            )
+            cursor.executemany(
+                for_driver(_CLOSE, dialect),
+                [
+                    (now, Outcome.SUCCEEDED.value, item.delivery_id, item.lease_token)
+                    for item in held
+                ],
+            )
+    finally:
+        cursor.close()
     kept = {id(item) for item in held}
     return [store_derived(connection, item.derived) if id(item) in kept else None for item in items]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store.engines import sqlite_thread_engine
-from gateway.store.writer import MAX_BATCH, GroupWriter, Write, apply_batch
+from gateway.store.writer import MAX_BATCH, GroupWriter, Write, apply_batch, must_reach_disk
 
 _STOP = object()  # tells the thread to finish the batch it has and end
 
@@ -29,6 +29,8 @@ class SQLiteThreadWriter(GroupWriter):
         super().__init__(engine)
         self._thread_engine = sqlite_thread_engine(url)
         self._connection: Connection | None = None
+        #: the connection's PRAGMA synchronous is FULL (as every connection opens), else NORMAL
+        self._full_sync = True
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -72,6 +74,16 @@ class SQLiteThreadWriter(GroupWriter):
     def _commit(self, batch: list[Write]) -> list[Any]:
         if self._connection is None:
             self._connection = self._thread_engine.connect()
+            self._full_sync = True
+        durable = must_reach_disk(batch)
+        if durable != self._full_sync:
+            # WAL with NORMAL: the commit is not flushed until a later FULL one (or a
+            # checkpoint) flushes the log, which holds every commit before it, in order
+            level = "FULL" if durable else "NORMAL"
+            sqlite = self._connection.connection.driver_connection
+            assert sqlite is not None, "a connection checked out has its sqlite3 connection"
+            sqlite.execute(f"PRAGMA synchronous={level}")
+            self._full_sync = durable
         try:
             with self._connection.begin():
                 return apply_batch(self._connection, batch)

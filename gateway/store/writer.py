@@ -8,6 +8,15 @@ database (`sqlite_writer.py`, `postgres_writer.py`); what they share is here,
 written once: what a batch does, and what happens when it fails. Then each
 of its writes is run again alone, in a transaction of its own, so one bad
 write fails only its own caller and the others commit.
+
+A write says whether its commit must reach the disk before its caller
+hears of it. Accepting an event must: the 202 promises the event is kept.
+Claims and settles need not: a power cut that loses one only makes a
+delivery run again, which the backend's idempotency reference already makes
+harmless (the same happens when the power goes between a backend's answer
+and its settle). A batch of such writes alone commits without waiting for
+the disk, and the next durable commit carries it there; at 1,000 deliveries
+a second, the disk's flush was a third of the writer's time.
 """
 
 from __future__ import annotations
@@ -41,6 +50,13 @@ class Write:
     kind: Literal["accept", "settle", "op"]
     payload: Any
     future: asyncio.Future[Any]
+    #: its commit must be on disk before it is answered (see the module's docstring)
+    durable: bool = True
+
+
+def must_reach_disk(batch: list[Write]) -> bool:
+    """A batch waits for the disk when any of its writes must."""
+    return any(write.durable for write in batch)
 
 
 def apply_batch(connection: Connection, batch: list[Write]) -> list[Any]:
@@ -75,11 +91,13 @@ class GroupWriter(ABC):
         #: called with the number of writes each group commit carried (metrics)
         self.on_batch: Callable[[int], None] | None = None
 
-    async def submit(self, kind: Literal["accept", "settle", "op"], payload: Any) -> Any:
+    async def submit(
+        self, kind: Literal["accept", "settle", "op"], payload: Any, *, durable: bool = True
+    ) -> Any:
         if self.closed:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._enqueue(Write(kind, payload, future))
+        self._enqueue(Write(kind, payload, future, durable))
         return await future
 
     @abstractmethod
@@ -98,9 +116,14 @@ class GroupWriter(ABC):
             if not write.future.done():  # a caller that went away needs no answer
                 write.future.set_result(result)
 
-    async def _run(self, batch: list[Write]) -> list[Any]:
-        """One transaction on the loop's engine for these writes, committed before returning."""
+    async def _run(self, batch: list[Write], *, relaxed: bool = False) -> list[Any]:
+        """One transaction on the loop's engine for these writes, committed before returning.
+
+        `relaxed` (PostgreSQL): the commit does not wait for the disk (writes that need not).
+        """
         async with self._engine.begin() as connection:
+            if relaxed:
+                await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             return await connection.run_sync(apply_batch, batch)
 
     def _fall_back(self, batch: list[Write], error: BaseException) -> None:

@@ -28,11 +28,3 @@ async def test_accept_judges_batches_of_every_size(store: Store) -> None:
         answers = await store.accept(known[: size // 2 + 1] + fresh)
         statuses = [a.status for a in answers]
         assert statuses == ["duplicate"] * (size // 2 + 1) + ["created"] * size
-
-
-def test_padding_repeats_the_last_id_to_a_power_of_two() -> None:
-    from gateway.store.accept import _padded
-
-    assert _padded(["a"]) == ["a"]
-    assert _padded(["a", "b", "c"]) == ["a", "b", "c", "c"]
-    assert len(_padded([str(i) for i in range(17)])) == 32

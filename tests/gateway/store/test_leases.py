@@ -94,22 +94,17 @@ async def test_concurrent_claimers_never_share_a_delivery(pg_url: str) -> None:
 
 async def test_what_is_due_is_read_through_the_index_without_a_sort(sqlite_url: str) -> None:
     """A claim reads `limit` rows of ix_deliveries_due, never the whole backlog (SQLite's plan)."""
-    from gateway.store.leases import _due_queries
-    from gateway.store.models import utcnow
+    from gateway.store.leases import due_sql
 
     store = await open_store(sqlite_url)
     try:
-        for query in _due_queries("webhook", utcnow(), 32, locking=False):
-            sql = str(
-                query.compile(
-                    dialect=store.write_engine.dialect, compile_kwargs={"literal_binds": True}
-                )
-            )
+        for sql, state in zip(due_sql("sqlite"), ("running", "pending"), strict=True):
             async with store.read() as connection:
-                plan = " | ".join(
-                    str(row[3])
-                    for row in (await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+                rows = await connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + sql,
+                    ("webhook", state, "2026-01-01 00:00:00.000000", "webhook", 32),
                 )
+                plan = " | ".join(str(row[3]) for row in rows)
             assert "ix_deliveries_due (plugin=? AND state=?" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
     finally:

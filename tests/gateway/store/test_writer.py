@@ -97,3 +97,26 @@ async def test_writes_after_close_are_refused_not_lost(store: Store) -> None:
     await store.close()
     with pytest.raises(RuntimeError):
         await asyncio.wait_for(store.transact(_good("after")), 5)
+
+
+def _sync_level(connection: Connection) -> str:
+    """How this transaction's commit meets the disk: SQLite's synchronous, PostgreSQL's setting."""
+    if connection.dialect.name == "sqlite":
+        return {0: "off", 1: "normal", 2: "full"}[
+            connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
+        ]
+    return str(connection.exec_driver_sql("SHOW synchronous_commit").scalar_one())
+
+
+async def test_claims_and_settles_alone_commit_without_waiting_for_the_disk(store: Store) -> None:
+    """A power cut may lose them harmlessly (the delivery runs again); nothing else may be lost."""
+    waits, relaxed = ("full", "normal") if store.is_sqlite else ("on", "off")
+    assert await store.transact(_sync_level, durable=False) == relaxed
+    assert await store.transact(_sync_level) == waits
+    assert await store.transact(_sync_level, durable=False) == relaxed
+    # one durable write makes its whole batch wait: the relaxed one shares its commit
+    async with HeldWriter(store):
+        calls = asyncio.gather(
+            store.transact(_sync_level, durable=False), store.transact(_sync_level)
+        )
+    assert await calls == [waits, waits]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -53,12 +54,27 @@ def is_connection_error(exc: BaseException) -> bool:
     )
 
 
+#: seconds before the second try; each later wait doubles, up to a second
+FIRST_WAIT = 0.1
+
+
 async def with_connection_retries(call: Callable[[], Awaitable[T]], tries: int = 3) -> T:
-    """Run `call`, retrying only connection errors a couple of times within the attempt."""
+    """Run `call`, retrying only connection errors a couple of times within the attempt.
+
+    The first try runs bare: tenacity's machinery, built for each call, was a
+    fifth of the dispatcher's own time per delivery, and nearly every call
+    needs no second try. The waits are as before: 0.1 s, then 0.2 s.
+    """
+    try:
+        return await call()
+    except Exception as exc:
+        if tries <= 1 or not is_connection_error(exc):
+            raise
+    await asyncio.sleep(FIRST_WAIT)
     async for attempt in AsyncRetrying(
         retry=retry_if_exception(is_connection_error),
-        stop=stop_after_attempt(tries),
-        wait=wait_exponential(multiplier=0.1, max=1.0),
+        stop=stop_after_attempt(tries - 1),
+        wait=wait_exponential(multiplier=FIRST_WAIT * 2, max=1.0),
         reraise=True,
     ):
         with attempt:

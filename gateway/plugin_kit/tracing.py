@@ -32,9 +32,23 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+def recording() -> bool:
+    """Whether a provider that records spans is installed (the gateway's `[telemetry]`)."""
+    return not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
+
+
 @contextlib.contextmanager
 def backend_span(name: str, **attributes: str | int) -> Iterator[Span]:
-    """A client span around one call to a backend; an exception marks it failed and goes on."""
+    """A client span around one call to a backend; an exception marks it failed and goes on.
+
+    Without a recording provider it is the invalid span at once: the no-op
+    tracer's own path cost a tenth of the dispatcher's time per delivery.
+    """
+    if not recording():
+        yield trace.INVALID_SPAN
+        return
     with tracer().start_as_current_span(
         name, kind=SpanKind.CLIENT, attributes=attributes, record_exception=False
     ) as span:

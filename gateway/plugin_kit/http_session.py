@@ -60,6 +60,8 @@ class BackendSession:
                 # is recorded as a timeout; this one holds where nobody else bounds a call
                 timeout=aiohttp.ClientTimeout(total=self.timeout + BACKSTOP_SECONDS),
                 headers={"Accept-Encoding": "identity"},
+                # every call stands alone: a backend's cookie is not sent back on the next one
+                cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
                 trust_env=False,
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from gateway.plugin_api import (
     BackendAnswer,
     BackendSession,
@@ -75,7 +77,7 @@ class WebhookConnector:
         )
 
     async def deliver(self, event: Event) -> DeliveryResult:
-        body = json.dumps(envelope_of(event), ensure_ascii=False).encode("utf-8")
+        body = orjson.dumps(envelope_of(event))  # UTF-8, compact: a tenth of json.dumps's time
         key = event.idempotency_key(self.name)
         headers = {"Content-Type": "application/cloudevents+json", "Idempotency-Key": key}
         if self.settings.secret:

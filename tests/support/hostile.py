@@ -28,11 +28,14 @@ class HostileBackend:
         self.requests = 0
         self.sent = 0
         self.finished = 0
+        #: the headers of the last request, as they arrived
+        self.last_headers: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
         self.url = ""
 
     async def _any(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
+        self.last_headers = dict(request.headers)
         await request.read()
         answer = self.answer
         response = web.StreamResponse(status=answer.status, headers=answer.headers)

@@ -44,6 +44,15 @@ async def test_a_compressed_answer_is_not_asked_for_nor_unpacked(hostile, sessio
     assert answer.head == b"\x1f\x8b not gzip"  # passed on as bytes, never inflated
 
 
+async def test_a_backends_cookie_is_not_sent_back(hostile, session) -> None:  # type: ignore[no-untyped-def]
+    """Every call stands alone: one delivery's session cookie must not ride along on the next."""
+    hostile.answer = Answer(200, headers={"Set-Cookie": "session=citizen-42; Path=/"})
+    named = hostile.url.replace("127.0.0.1", "localhost")  # a jar keeps no cookie of an address
+    await session.request("GET", named + "/login", keep=10)
+    await session.request("GET", named + "/next", keep=10)
+    assert hostile.requests == 2 and "Cookie" not in hostile.last_headers
+
+
 async def test_failures_say_whether_the_connection_was_made(hostile) -> None:  # type: ignore[no-untyped-def]
     from gateway.devtools.ports import free_port
 

@@ -136,6 +136,8 @@ class PluginLane:
         """Claim and start what may run now; return how long to sleep."""
         self._metrics.set_breaker(self.name, self.breaker.state)
         room = self.breaker.allowance(len(self._in_flight), self.settings.concurrency)
+        if 0 < room < self.settings.concurrency // 4 and self._in_flight:
+            return self._poll  # refill by the quarter: a finishing attempt wakes us
         if room > 0:
             claims = await claim_due(self._store, self.name, room, self.lease_seconds, self._worker)
             for claim in claims:

@@ -1,4 +1,4 @@
-"""What a finished delivery attempt means: poison or backend failure, the result kept, the hint.
+"""What a finished delivery attempt means: poison or backend failure, the result kept, the retry, the hint.
 
 Apart from the dispatcher's loop so each rule can be read (and tested) alone.
 """
@@ -6,12 +6,15 @@ Apart from the dispatcher's loop so each rule can be read (and tested) alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.config import RetryPolicy
 from gateway.errors import GatewayError
+from gateway.retry import next_attempt_at
 from gateway.store.leases import Claim
 
 MAX_RESULT_BYTES = 65_536  # a delivery's stored result; a backend's essay is not kept whole
@@ -34,6 +37,30 @@ def bounded_result(result: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if size <= MAX_RESULT_BYTES:
         return dict(result)
     return {"truncated": True, "bytes": size, "keys": sorted(result)[:50]}
+
+
+def retry_plan(
+    policy: RetryPolicy,
+    claim: Claim,
+    message: str,
+    now: datetime,
+    *,
+    dead: bool,
+    wait: float | None,
+) -> tuple[datetime | None, str]:
+    """When a failed delivery runs again (None: it is dead), and the message to keep.
+
+    Dead at once, or after `wait` seconds (a backend's own time), or by the
+    plugin's schedule, which says when it gives up.
+    """
+    if dead:
+        return None, message
+    if wait is not None:
+        return now + timedelta(seconds=wait), message
+    retry_at = next_attempt_at(policy, claim.failures + 1, claim.created_at, now)
+    if retry_at is None:
+        return None, f"gave up after {claim.failures + 1} failed attempts: {message}"
+    return retry_at, message
 
 
 HINT_END = " — not sent again."

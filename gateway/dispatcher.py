@@ -15,10 +15,9 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
 from typing import Any
 
-from gateway.attempts import bounded_result, poisoned, settle_hint
+from gateway.attempts import bounded_result, poisoned, retry_plan, settle_hint
 from gateway.breaker import OPEN, CircuitBreaker
 from gateway.config import PluginSettings
 from gateway.errors import (
@@ -33,7 +32,7 @@ from gateway.logs import EVENT_ID, PLUGIN, mask
 from gateway.metrics import Metrics
 from gateway.plugin_api import Connector, DeliveryResult, Event
 from gateway.plugin_kit.backend_calls import begin_attempt
-from gateway.retry import next_attempt_at, with_connection_retries
+from gateway.retry import with_connection_retries
 from gateway.schemas import EventSchemas
 from gateway.states import Outcome
 from gateway.store import Store
@@ -51,6 +50,9 @@ from gateway.tracing import attempt_span, current_traceparent
 log = logging.getLogger("gateway.dispatcher")
 
 LEASE_MARGIN = 5.0  # seconds a lease outlives the attempt timeout; settling takes milliseconds
+#: seconds between a lane's looks for expired leases (a worker died mid-attempt): rare, and
+#: a statement saved at every other claim
+LEASE_CHECK_INTERVAL = 1.0
 
 
 def worker_name() -> str:
@@ -91,6 +93,7 @@ class PluginLane:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._lease_check_at = 0.0  # time.monotonic() of the next look for expired leases
 
     @property
     def lease_seconds(self) -> float:
@@ -139,7 +142,10 @@ class PluginLane:
         if 0 < room < self.settings.concurrency // 4 and self._in_flight:
             return self._poll  # refill by the quarter: a finishing attempt wakes us
         if room > 0:
-            claims = await claim_due(self._store, self.name, room, self.lease_seconds, self._worker)
+            if look := (now := time.monotonic()) >= self._lease_check_at:
+                self._lease_check_at = now + LEASE_CHECK_INTERVAL
+            lease, worker = self.lease_seconds, self._worker
+            claims = await claim_due(self._store, self.name, room, lease, worker, expired_too=look)
             for claim in claims:
                 task = asyncio.create_task(
                     self._attempt(claim), name=f"delivery-{claim.delivery_id}"
@@ -274,18 +280,10 @@ class PluginLane:
         wait: float | None = None,
     ) -> None:
         """Record a failed attempt: dead, or retried after `wait` seconds (not counted), or by the schedule."""
-        current = utcnow()
         counts = wait is None
-        if dead:
-            retry_at = None
-        elif wait is not None:
-            retry_at = current + timedelta(seconds=wait)
-        else:
-            retry_at = next_attempt_at(
-                self.settings.retry, claim.failures + 1, claim.created_at, current
-            )
-            if retry_at is None:
-                message = f"gave up after {claim.failures + 1} failed attempts: {message}"
+        retry_at, message = retry_plan(
+            self.settings.retry, claim, message, utcnow(), dead=dead, wait=wait
+        )
         # personal data is masked before it is stored; an in-doubt hint is the plugin's own
         # words for a clerk's search (a Message-ID looks like an address) and masked by it
         kept = (message if outcome == Outcome.OUTCOME_UNKNOWN else mask(message))[:2000]

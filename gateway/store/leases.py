@@ -81,9 +81,19 @@ def _in(ids: list[int]) -> tuple[str, list[int]]:
 
 
 async def claim_due(
-    store: Store, plugin: str, limit: int, lease_seconds: float, worker: str
+    store: Store,
+    plugin: str,
+    limit: int,
+    lease_seconds: float,
+    worker: str,
+    *,
+    expired_too: bool = True,
 ) -> list[Claim]:
-    """Take up to `limit` due deliveries of one plugin: expired leases first, then oldest due."""
+    """Take up to `limit` due deliveries of one plugin: expired leases first, then oldest due.
+
+    `expired_too=False` looks at pending work only (`dispatcher.py` looks for expired
+    leases once a second, not at every claim).
+    """
     now = utcnow()
     token = str(uuid.uuid4())
     dialect = "sqlite" if store.is_sqlite else "postgresql"
@@ -97,8 +107,10 @@ async def claim_due(
     def claim(connection: Connection) -> list[Claim]:
         cursor = driver_cursor(connection)
         try:
-            cursor.execute(expired_sql, (plugin, RUNNING, at, plugin, limit))
-            picked = list(cursor.fetchall())
+            picked: list[Any] = []
+            if expired_too:
+                cursor.execute(expired_sql, (plugin, RUNNING, at, plugin, limit))
+                picked += cursor.fetchall()
             if len(picked) < limit:
                 cursor.execute(pending_sql, (plugin, PENDING, at, plugin, limit - len(picked)))
                 picked += cursor.fetchall()

@@ -115,7 +115,8 @@ class DeliveryRow(Base):
 
     __table_args__ = (
         UniqueConstraint("event_id", "plugin"),
-        Index("ix_deliveries_due", "plugin", "state", "next_attempt_at"),
+        # ends with the id: a claim's ORDER BY next_attempt_at, id is read in order, not sorted
+        Index("ix_deliveries_due", "plugin", "state", "next_attempt_at", "id"),
         # only dead rows are indexed: the dead-letter list needs it, intake's inserts do not pay for it
         Index(
             "ix_deliveries_dead",

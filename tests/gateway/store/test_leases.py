@@ -47,6 +47,19 @@ async def test_expired_lease_is_reclaimed_and_the_old_holder_is_fenced(store: St
     assert [h["outcome"] for h in delivery["history"]] == ["lease_expired", "succeeded"]
 
 
+async def test_a_claim_of_pending_work_only_leaves_an_expired_lease_for_the_next_look(
+    store: Store,
+) -> None:
+    """The lane looks for expired leases once a second; its other claims read pending work only."""
+    await store.accept([new_event("e1", ["p"]), new_event("e2", ["p"])])
+    (old,) = await claim_due(store, "p", 1, 0.05, "dead-worker")
+    await asyncio.sleep(0.1)
+    (pending,) = await claim_due(store, "p", 5, 60, "w2", expired_too=False)
+    assert pending.event_id != old.event_id and pending.attempt == 1
+    (taken_over,) = await claim_due(store, "p", 5, 60, "w2")
+    assert taken_over.delivery_id == old.delivery_id and taken_over.attempt == 2
+
+
 async def test_success_stores_derived_events_in_the_same_transaction(store: Store) -> None:
     await store.accept([new_event("e1", ["p"])])
     (claim,) = await claim_due(store, "p", 1, 60, "w")

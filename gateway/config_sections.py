@@ -157,6 +157,9 @@ class GatewaySection(_Strict):
         "text", description='"text" for a terminal or journald, "json" for a log collector'
     )
     access_log: bool = Field(True, description="one line per HTTP request, path masked")
+    event_loop: str = Field(
+        "auto", description='"auto" (uvloop where installed), "uvloop" or "asyncio"'
+    )
     public_url: str | None = Field(
         None, description="the address the portal reaches us at; status_url is absolute with it"
     )
@@ -170,6 +173,13 @@ class GatewaySection(_Strict):
     def _known_format(cls, value: str) -> str:
         if value not in ("text", "json"):
             raise ValueError('must be "text" or "json"')
+        return value
+
+    @field_validator("event_loop")
+    @classmethod
+    def _known_loop(cls, value: str) -> str:
+        if value not in ("auto", "uvloop", "asyncio"):
+            raise ValueError('must be "auto", "uvloop" or "asyncio"')
         return value
 
     @field_validator("listen")

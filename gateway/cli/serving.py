@@ -21,6 +21,7 @@ def serve(config_path: str) -> None:
     from gateway import __version__
     from gateway.app import create_app
     from gateway.appkeys import LIVE
+    from gateway.event_loop import EventLoopUnavailable, run, running_loop_name
     from gateway.http_server import listening, raise_fd_limit
     from gateway.logs import configure_logging, without_password
     from gateway.reload import reload_config
@@ -48,13 +49,15 @@ def serve(config_path: str) -> None:
             where = ", ".join(f"{h}:{p}" for h, p, *_ in runner.addresses)
             log.info(
                 "gateway %s started: listening on %s; database %s; plugins %s; at most %d "
-                "connections (%d per address); SIGTERM stops, SIGHUP reloads [auth] and log_level",
+                "connections (%d per address); event loop %s; SIGTERM stops, SIGHUP reloads "
+                "[auth] and log_level",
                 __version__,
                 where,
                 without_password(settings.gateway.database_url),
                 ", ".join(settings.enabled_plugins()) or "none",
                 runner.admission.max_total,
                 limits.max_connections_per_client,
+                running_loop_name(),
             )
             await stop.wait()
             log.info("gateway %s stopping: SIGTERM or SIGINT; in-flight work finishes", __version__)
@@ -62,8 +65,15 @@ def serve(config_path: str) -> None:
 
     raise_fd_limit()
     try:
-        asyncio.run(until_signalled())
-    except PluginLoadError as exc:
+        import os
+
+        if os.environ.get("UV"):
+            import uvloop
+
+            uvloop.run(until_signalled())
+        else:
+            run(until_signalled, settings.gateway.event_loop)
+    except (PluginLoadError, EventLoopUnavailable) as exc:
         click.echo(f"cannot start: {exc}", err=True)
         sys.exit(2)
     except OSError as exc:  # the port is taken, the database is unreachable, ...

@@ -264,8 +264,7 @@ class PluginLane:
                     self.breaker.record_failure(message)
                 await self._fail(claim, outcome, type(exc).__name__, message)
         finally:
-            self._metrics.deliveries.labels(self.name, outcome).inc()
-            self._metrics.attempt_seconds.labels(self.name).observe(time.perf_counter() - started)
+            self._metrics.attempt_done(self.name, outcome, time.perf_counter() - started)
             self._metrics.set_breaker(self.name, self.breaker.state)
         return outcome
 

@@ -18,6 +18,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._accepted: dict[str, Any] = {}
+        # labelled children by their labels, looked up once: a delivery touches three
+        self._attempts: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
+        self._breakers: dict[str, str] = {}
         self.events_accepted = Counter(
             "gateway_events_accepted",
             "Events accepted at intake, by type",
@@ -137,8 +141,22 @@ class Metrics:
     def set_backend_up(self, plugin: str, up: bool) -> None:
         self.backend_up.labels(plugin).set(1 if up else 0)
 
+    def attempt_done(self, plugin: str, outcome: str, seconds: float) -> None:
+        """Count a finished attempt by its outcome, and observe how long it took."""
+        counter = self._attempts.get((plugin, outcome))
+        if counter is None:
+            counter = self._attempts[plugin, outcome] = self.deliveries.labels(plugin, outcome)
+        counter.inc()
+        timer = self._timers.get(plugin)
+        if timer is None:
+            timer = self._timers[plugin] = self.attempt_seconds.labels(plugin)
+        timer.observe(seconds)
+
     def set_breaker(self, plugin: str, state: str) -> None:
-        self.breaker_state.labels(plugin).set(BREAKER_VALUE[state])
+        """The breaker's state, written only when it changes (lanes call this at every turn)."""
+        if self._breakers.get(plugin) != state:
+            self._breakers[plugin] = state
+            self.breaker_state.labels(plugin).set(BREAKER_VALUE[state])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

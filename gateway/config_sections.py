@@ -142,6 +142,10 @@ class ServerLimits(_Strict):
     )
 
 
+#: what `[gateway] event_loop` may say (`gateway/event_loop.py` runs it)
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+
+
 class GatewaySection(_Strict):
     listen: str = "127.0.0.1:8080"
     database_url: str = "sqlite+aiosqlite:///gateway.db"
@@ -178,7 +182,7 @@ class GatewaySection(_Strict):
     @field_validator("event_loop")
     @classmethod
     def _known_loop(cls, value: str) -> str:
-        if value not in ("auto", "uvloop", "asyncio"):
+        if value not in EVENT_LOOPS:
             raise ValueError('must be "auto", "uvloop" or "asyncio"')
         return value
 

@@ -16,17 +16,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-CHOICES = ("auto", "uvloop", "asyncio")
 
 
 class EventLoopUnavailable(RuntimeError):
     """`event_loop = "uvloop"` was asked for on a machine without it."""
 
 
-def loop_factory(choice: str) -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
-    """The loop's name and what makes it (None: asyncio's default)."""
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """What makes the chosen loop (None: asyncio's default)."""
     if choice == "asyncio":
-        return "asyncio", None
+        return None
     try:
         uvloop = importlib.import_module("uvloop")
     except ImportError as exc:
@@ -35,14 +34,14 @@ def loop_factory(choice: str) -> tuple[str, Callable[[], asyncio.AbstractEventLo
                 '[gateway] event_loop = "uvloop" but uvloop is not installed here '
                 '(pip install uvloop, or set event_loop = "auto" or "asyncio")'
             ) from exc
-        return "asyncio", None
-    return "uvloop", uvloop.new_event_loop
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]], choice: str) -> T:
     """Run `main()` to its end on the chosen loop."""
-    _name, factory = loop_factory(choice)
-    with asyncio.Runner(loop_factory=factory) as runner:
+    with asyncio.Runner(loop_factory=loop_factory(choice)) as runner:
         return runner.run(main())
 
 

@@ -47,6 +47,12 @@ def padded(ids: list[Any]) -> list[Any]:
     return ids + ids[-1:] * (size - len(ids))
 
 
+def in_list(values: list[Any]) -> tuple[str, list[Any]]:
+    """An IN list for SQL written with `?`: its placeholders and its values, `padded`."""
+    values = padded(values)
+    return "(" + ", ".join("?" * len(values)) + ")", values
+
+
 def stamper(dialect: str) -> Any:
     """A function giving an aware datetime as the column stores it."""
     if dialect == "sqlite":

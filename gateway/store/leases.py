@@ -7,6 +7,7 @@ only succeeds while the token still matches, so a worker whose lease expired
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent
 from gateway.store.db import Store
-from gateway.store.dbapi import driver_cursor, for_driver, padded, read_json, read_time, stamper
+from gateway.store.dbapi import driver_cursor, for_driver, in_list, read_json, read_time, stamper
 from gateway.store.models import attempts, deliveries, utcnow
 from gateway.store.settle import Success
 
@@ -54,6 +55,7 @@ _CHOSEN = (
 _LOCKED = " FOR UPDATE OF d SKIP LOCKED"  # PostgreSQL: rows another process holds are skipped
 
 
+@functools.lru_cache(maxsize=2)
 def due_sql(dialect: str) -> tuple[str, str]:
     """What is due, as two queries an index serves: leases that expired, then pending work.
 
@@ -73,12 +75,6 @@ def due_sql(dialect: str) -> tuple[str, str]:
         + lock
     )
     return for_driver(expired, dialect), for_driver(pending, dialect)
-
-
-def _in(ids: list[int]) -> tuple[str, list[int]]:
-    """An IN list of ids: its placeholders and its values, padded (`dbapi.padded`)."""
-    values = padded(ids)
-    return "(" + ", ".join("?" * len(values)) + ")", values
 
 
 async def claim_due(
@@ -120,7 +116,7 @@ async def claim_due(
             reclaimed = [row[0] for row in picked if row[1] == RUNNING]
             if reclaimed:
                 # the previous holder died mid-attempt: close its attempt and count it as failed
-                where, ids = _in(reclaimed)
+                where, ids = in_list(reclaimed)
                 run(
                     cursor,
                     "UPDATE attempts SET ended_at = ?, outcome = ?, error_message = ?"
@@ -132,7 +128,7 @@ async def claim_due(
                     f"UPDATE deliveries SET failures = failures + 1 WHERE id IN {where}",
                     ids,
                 )
-            where, ids = _in([row[0] for row in picked])
+            where, ids = in_list([row[0] for row in picked])
             run(
                 cursor,
                 "UPDATE deliveries SET state = ?, attempts = attempts + 1, lease_token = ?,"

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.states import DeliveryState, Outcome
 from gateway.store.accept import NewEvent, insert_events
-from gateway.store.dbapi import driver_cursor, for_driver, json_text, padded, stamper
+from gateway.store.dbapi import driver_cursor, for_driver, in_list, json_text, stamper
 from gateway.store.models import bounded_reference, utcnow
 
 
@@ -59,8 +59,8 @@ def settle_successes(connection: Connection, items: list[Success]) -> list[list[
     """
     dialect = connection.dialect.name
     now = stamper(dialect)(utcnow())
-    ids = padded([item.delivery_id for item in items])
-    query = f"SELECT id, lease_token FROM deliveries WHERE state = ? AND id IN ({', '.join('?' * len(ids))})"
+    where, ids = in_list([item.delivery_id for item in items])
+    query = f"SELECT id, lease_token FROM deliveries WHERE state = ? AND id IN {where}"
     if dialect != "sqlite":
         query += " FOR UPDATE"  # another process may be reclaiming these rows
     cursor = driver_cursor(connection)

@@ -30,7 +30,7 @@ def test_without_uvloop_auto_falls_back_and_uvloop_is_refused_with_the_way_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvloop", None)  # what an import finds on Windows
-    assert loop_factory("auto") == ("asyncio", None)
+    assert loop_factory("auto") is None  # asyncio's own loop
     assert run(_which, "auto") == "asyncio"
     with pytest.raises(EventLoopUnavailable, match='event_loop = "auto" or "asyncio"'):
         loop_factory("uvloop")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from gateway.store.dbapi import for_driver, json_text, padded, read_json, read_time, stamper
+from gateway.store.dbapi import (
+    for_driver,
+    in_list,
+    json_text,
+    padded,
+    read_json,
+    read_time,
+    stamper,
+)
 
 
 def test_placeholders_are_numbered_for_asyncpg_and_left_alone_for_sqlite() -> None:
@@ -17,6 +25,7 @@ def test_padding_repeats_the_last_id_to_a_power_of_two() -> None:
     assert padded(["a"]) == ["a"]
     assert padded(["a", "b", "c"]) == ["a", "b", "c", "c"]
     assert len(padded([str(i) for i in range(17)])) == 32
+    assert in_list([7, 8, 9]) == ("(?, ?, ?, ?)", [7, 8, 9, 9])
 
 
 def test_a_time_is_stored_in_utc_and_read_back_aware() -> None:

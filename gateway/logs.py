@@ -24,7 +24,12 @@ _AFM = re.compile(
     rf"(?<![0-9A-Za-z])(?:(?:EL|GR|el|gr){_SEP})?((?:[0-9]{_SEP}){{5}}[0-9])"
     rf"({_SEP}[0-9]{_SEP}[0-9]{_SEP}[0-9])(?![0-9A-Za-z])"
 )
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(?:@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+#: the lookbehind starts a match only where a run of address characters starts: without it a
+#: long run with no "@" (a token in a backend's answer) was scanned again from each of its
+#: characters, 170 µs for 200 characters
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(?:@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+)
 #: a look-up's key is an identifier by design (an ΑΦΜ, an RF, a payment id): never logged
 _LOOKUP_KEY = re.compile(r"(/v1/lookups/[^/?#]+/)[^?#]*")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

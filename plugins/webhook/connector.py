@@ -90,7 +90,8 @@ class WebhookConnector:
 
     def _judged(self, answer: BackendAnswer) -> DeliveryResult:
         text = answer.head.decode("utf-8", "replace")
-        shown = mask(text[:500])
+        # what a failure shows of the answer; a success keeps the answer itself (`kept`)
+        shown = mask(text[:500]) if answer.status >= 300 else ""
         if answer.status == 429:
             raise ThrottledError(
                 f"429 from receiver: {shown}",

@@ -65,14 +65,7 @@ def serve(config_path: str) -> None:
 
     raise_fd_limit()
     try:
-        import os
-
-        if os.environ.get("UV"):
-            import uvloop
-
-            uvloop.run(until_signalled())
-        else:
-            run(until_signalled, settings.gateway.event_loop)
+        run(until_signalled, settings.gateway.event_loop)
     except (PluginLoadError, EventLoopUnavailable) as exc:
         click.echo(f"cannot start: {exc}", err=True)
         sys.exit(2)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from gateway.domain.afm import normalize_afm
 from gateway.states import DeliveryState
-from gateway.store.dbapi import marks, padded, stamper
+from gateway.store.dbapi import for_driver, in_list, stamper
 
 #: a plain str: the rows go straight to the DBAPI cursor
 PENDING = DeliveryState.PENDING.value
@@ -81,7 +81,8 @@ def citizen_afm(envelope: dict[str, Any]) -> str | None:
 
 
 def _insert_sql(table: str, columns: tuple[str, ...], dialect: str) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns), dialect)})"
+    marks = ", ".join("?" * len(columns))
+    return for_driver(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", dialect)
 
 
 def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepted]:
@@ -99,10 +100,9 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
         known: dict[str, str] = {}
         ids = list({item.id for item in items})
         for start in range(0, len(ids), 512):
-            chunk = padded(ids[start : start + 512])
+            where, chunk = in_list(ids[start : start + 512])
             cursor.execute(
-                f"SELECT id, body_hash FROM events WHERE id IN ({marks(len(chunk), dialect)})",
-                chunk,
+                for_driver(f"SELECT id, body_hash FROM events WHERE id IN {where}", dialect), chunk
             )
             known.update({row[0]: row[1] for row in cursor.fetchall()})
 
@@ -152,9 +152,13 @@ def insert_events(connection: Connection, items: list[NewEvent]) -> list[Accepte
 
         if duplicates:
             original: dict[str, list[str]] = {}
+            where, listed = in_list(duplicates)
             cursor.execute(
-                f"SELECT event_id, plugin FROM deliveries WHERE event_id IN ({marks(len(duplicates), dialect)}) ORDER BY id",
-                duplicates,
+                for_driver(
+                    f"SELECT event_id, plugin FROM deliveries WHERE event_id IN {where} ORDER BY id",
+                    dialect,
+                ),
+                listed,
             )
             for event_id, plugin in cursor.fetchall():
                 original.setdefault(event_id, []).append(plugin)

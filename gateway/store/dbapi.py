@@ -20,11 +20,6 @@ import orjson
 from sqlalchemy.engine import Connection
 
 
-def marks(count: int, dialect: str, start: int = 1) -> str:
-    """`count` placeholders in the driver's style: `?` (sqlite3) or `$n` (asyncpg)."""
-    return ", ".join("?" if dialect == "sqlite" else f"${n}" for n in range(start, start + count))
-
-
 @functools.lru_cache(maxsize=256)
 def for_driver(sql: str, dialect: str) -> str:
     """SQL written with `?` placeholders, in the driver's style (asyncpg numbers them `$n`)."""
